@@ -1,0 +1,51 @@
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT_ERROR } from './exit-codes.js';
+import { registerCommands } from './commands.js';
+
+/**
+ * The one place that turns a command's result into a process exit code. Commands return the
+ * code (or throw); nothing else calls process.exit.
+ */
+async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const parser = yargs(argv)
+    .scriptName('epq')
+    .usage('$0 <command> [options]')
+    .strict()
+    .demandCommand(1, 'Name a command; `epq --help` lists them.')
+    .recommendCommands()
+    .help()
+    .alias('help', 'h')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      process.stderr.write(`epq: ${msg}\nRun with --help for usage.\n`);
+      code = EXIT_ERROR;
+    });
+  registerCommands(parser, (result) => {
+    code = result;
+  });
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    process.stderr.write(`epq: ${describeError(err)}\n`);
+    return EXIT_ERROR;
+  }
+  return code;
+}
+
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  let text = err.message;
+  let cause = err.cause;
+  while (cause instanceof Error) {
+    if (!text.includes(cause.message)) text += `: ${cause.message}`;
+    cause = cause.cause;
+  }
+  if (process.env.EPQ_DEBUG) text += `\n${err.stack ?? ''}`;
+  return text;
+}
+
+process.exitCode = await main(hideBin(process.argv));
