@@ -1,0 +1,40 @@
+import { parseBody } from './body-syntax.js';
+import { FieldSyntaxError } from './errors.js';
+import { appliesToThisLevel } from './functionality-level.js';
+import { parseOffset } from './offset-syntax.js';
+import type { BodySignature, SourceRef } from './types.js';
+
+/**
+ * ClamAV target types epq accepts. Only 0 (any file) is matched exactly as ClamAV does; the
+ * others are matched against the raw file as if they were 0 (documented in the README), which
+ * can only add detections, never hide one.
+ */
+export const MAX_TARGET_TYPE = 14;
+
+/**
+ * Parses one `.ndb` line: `name:target:offset:hexbody[:minlevel[:maxlevel]]`.
+ * Returns null when the line's functionality levels exclude it.
+ * @throws FieldSyntaxError describing the bad field.
+ */
+export function parseNdbLine(line: string, source: SourceRef): BodySignature | null {
+  const fields = line.split(':');
+  if (fields.length < 4 || fields.length > 6) {
+    throw new FieldSyntaxError(`expected name:target:offset:hexbody[:minlevel[:maxlevel]], found ${fields.length} fields`);
+  }
+  const [name, targetText, offsetText, body, minText, maxText] = fields as [string, string, string, string, string?, string?];
+  if (name.length === 0) throw new FieldSyntaxError('empty signature name');
+  if (!/^\d+$/.test(targetText) || Number(targetText) > MAX_TARGET_TYPE) {
+    throw new FieldSyntaxError(`unsupported target type "${targetText}" (expected 0-${MAX_TARGET_TYPE})`);
+  }
+  const offset = parseOffset(offsetText);
+  const parts = parseBody(body);
+  const level = (text: string | undefined, what: string): number | undefined => {
+    if (text === undefined || text === '') return undefined;
+    if (!/^\d+$/.test(text)) throw new FieldSyntaxError(`${what} "${text}" is not a decimal number`);
+    return Number(text);
+  };
+  const min = level(minText, 'minimum functionality level');
+  const max = level(maxText, 'maximum functionality level');
+  if (!appliesToThisLevel(min, max)) return null;
+  return { name, target: Number(targetText), offset, parts, source, line };
+}
