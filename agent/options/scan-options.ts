@@ -1,0 +1,17 @@
+import type { OptionSpec } from './option-spec.js';
+
+/** Options of a scan; the agent's config uses the same keys for its on-access scans. */
+export const SCAN_OPTIONS: readonly OptionSpec[] = [
+  { key: 'scan.exclude', flag: 'exclude', type: 'strings', default: [], help: 'Glob of paths not to scan; without "/" it matches a name at any depth (repeatable)' },
+  { key: 'scan.maxFileSize', flag: 'max-filesize', type: 'size', default: 0, help: 'Skip files larger than this (e.g. 100M); 0 = no limit' },
+  { key: 'scan.followSymlinks', flag: 'follow-symlinks', type: 'boolean', default: false, help: 'Follow symbolic links inside folders (links named on the command line are always followed)' },
+  { key: 'scan.jobs', flag: 'jobs', alias: 'j', type: 'number', default: 0, help: 'Worker threads; 0 = one per core' },
+];
+
+/** Where a one-off scan takes its signatures from (default: the built-in set). */
+export const SCAN_SOURCE_OPTIONS: readonly OptionSpec[] = [
+  { key: 'scan.defs', flag: 'defs', type: 'string', default: undefined, help: 'Scan with this signed definitions package (needs --pub)' },
+  { key: 'scan.clamavDb', flag: 'clamav-db', type: 'string', default: undefined, help: 'Scan with the ClamAV text signature files (.hdb .hsb .ndb .fp .sfp .ign2) in this folder' },
+];
+
+export const JSON_OUTPUT_OPTION: OptionSpec = { key: 'output.json', flag: 'json', type: 'boolean', default: false, help: 'Print the result as one JSON object' };

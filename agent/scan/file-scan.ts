@@ -1,0 +1,61 @@
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import type { Engine } from '../../scanner/engine.js';
+import type { Detection } from '../../scanner/types.js';
+import { describeSystemError, ScanFileError } from './scan-errors.js';
+
+export interface FileScanOutcome {
+  readonly path: string;
+  readonly size: number;
+  readonly detections: readonly Detection[];
+  /** Set when the file was left unscanned on purpose (too big), with the reason. */
+  readonly skipped?: string;
+}
+
+export interface FileScanOptions {
+  /** Files larger than this many bytes are skipped (0 = no limit). */
+  readonly maxFileSize: number;
+  /** Refuse to open the last path component if it is a symlink. */
+  readonly noFollow: boolean;
+}
+
+/**
+ * Scans one file through a descriptor (so the bytes judged are the bytes of what was opened,
+ * even if the path is swapped meanwhile), reading straight into the engine's window.
+ * Synchronous on purpose: it runs inside a scan worker that has nothing else to do.
+ * @throws ScanFileError when the file cannot be opened or read, or is not a regular file.
+ */
+export function scanFileSync(engine: Engine, path: string, options: FileScanOptions): FileScanOutcome {
+  let fd: number;
+  try {
+    // O_NONBLOCK: a FIFO swapped in after the walk must not hang the worker.
+    const flags = constants.O_RDONLY | constants.O_NONBLOCK | (options.noFollow ? constants.O_NOFOLLOW : 0);
+    fd = openSync(path, flags);
+  } catch (err) {
+    const { code, reason } = describeSystemError(err);
+    throw new ScanFileError(path, code, reason, { cause: err });
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new ScanFileError(path, 'ENOTFILE', 'not a regular file');
+    if (options.maxFileSize > 0 && stat.size > options.maxFileSize) {
+      return { path, size: stat.size, detections: [], skipped: `larger than --max-filesize (${stat.size} bytes)` };
+    }
+    const session = engine.createScan(stat.size);
+    let total = 0;
+    for (;;) {
+      const buf = session.writable();
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      session.commit(n);
+      total += n;
+    }
+    const result = session.finish();
+    return { path, size: total, detections: result.detections };
+  } catch (err) {
+    if (err instanceof ScanFileError) throw err;
+    const { code, reason } = describeSystemError(err);
+    throw new ScanFileError(path, code, reason, { cause: err });
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,100 @@
+import { lstat, opendir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import picomatch from 'picomatch';
+import { describeSystemError } from './scan-errors.js';
+
+export type WalkItem =
+  | { readonly kind: 'file'; readonly path: string; readonly size: number; readonly viaSymlink: boolean }
+  | { readonly kind: 'skip'; readonly path: string; readonly reason: string }
+  | { readonly kind: 'error'; readonly path: string; readonly code: string | undefined; readonly message: string };
+
+export interface WalkOptions {
+  readonly followSymlinks: boolean;
+  readonly exclude: readonly string[];
+}
+
+/**
+ * Compiles `--exclude` globs. A pattern without `/` matches a name at any depth (`*.iso`);
+ * one with `/` matches the whole absolute path (`/home/*\/cache/**`).
+ */
+export function compileExcludes(patterns: readonly string[]): (path: string) => boolean {
+  if (patterns.length === 0) return () => false;
+  const matchers = patterns.map((p) => picomatch(p, { dot: true, basename: !p.includes('/') }));
+  return (path) => matchers.some((m) => m(path));
+}
+
+/**
+ * Yields every regular file under the given paths, depth first, without loading a whole tree
+ * into memory. Symlinks inside folders are skipped unless `followSymlinks`; a path given by the
+ * user is followed. Sockets, FIFOs and devices are skipped; unreadable entries are errors and
+ * the walk goes on.
+ */
+export async function* walkPaths(paths: readonly string[], options: WalkOptions): AsyncGenerator<WalkItem> {
+  const excluded = compileExcludes(options.exclude);
+  const seenDirs = new Set<string>();
+  for (const given of paths) {
+    const path = resolve(given);
+    if (excluded(path)) {
+      yield { kind: 'skip', path, reason: 'excluded' };
+      continue;
+    }
+    yield* walkEntry(path, true, options, excluded, seenDirs);
+  }
+}
+
+async function* walkEntry(
+  path: string,
+  given: boolean,
+  options: WalkOptions,
+  excluded: (p: string) => boolean,
+  seenDirs: Set<string>,
+): AsyncGenerator<WalkItem> {
+  let info;
+  let viaSymlink = false;
+  try {
+    info = await lstat(path);
+    if (info.isSymbolicLink()) {
+      viaSymlink = true;
+      if (!given && !options.followSymlinks) {
+        yield { kind: 'skip', path, reason: 'symbolic link' };
+        return;
+      }
+      info = await stat(path);
+    }
+  } catch (err) {
+    const { code, reason } = describeSystemError(err);
+    yield { kind: 'error', path, code, message: reason };
+    return;
+  }
+  if (info.isFile()) {
+    yield { kind: 'file', path, size: info.size, viaSymlink };
+    return;
+  }
+  if (!info.isDirectory()) {
+    yield { kind: 'skip', path, reason: 'not a regular file' };
+    return;
+  }
+  // dev:ino stops loops when symlinks are followed.
+  const id = `${info.dev}:${info.ino}`;
+  if (seenDirs.has(id)) return;
+  seenDirs.add(id);
+  let dir;
+  try {
+    dir = await opendir(path, { bufferSize: 256 });
+  } catch (err) {
+    const { code, reason } = describeSystemError(err);
+    yield { kind: 'error', path, code, message: reason };
+    return;
+  }
+  const children: string[] = [];
+  for await (const entry of dir) children.push(entry.name);
+  children.sort();
+  for (const name of children) {
+    const child = join(path, name);
+    if (excluded(child)) {
+      yield { kind: 'skip', path: child, reason: 'excluded' };
+      continue;
+    }
+    yield* walkEntry(child, false, options, excluded, seenDirs);
+  }
+}
