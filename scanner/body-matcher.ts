@@ -2,13 +2,13 @@ import { compilePart, type CompiledPart } from './compiled-part.js';
 import { WuManber } from './wu-manber.js';
 import type { BodySignature } from './types.js';
 
-/** Window sizes for the multi-pattern search; an anchor uses the largest that fits it. */
-const WINDOWS = [16, 12, 8, 6, 4, 3, 2];
+/** Longest window the multi-pattern search uses; longer anchors still verify in full. */
+const MAX_WINDOW = 16;
 
 /**
- * All body signatures compiled for search: the anchors grouped into Wu-Manber searches by
- * length (so one short anchor does not slow the rest), and parts with anchors under two bytes
- * kept apart for a slower direct scan.
+ * All body signatures compiled for search: one Wu-Manber search over every anchor of two bytes
+ * or more (its window is the shortest anchor: one pass with short shifts beats several passes
+ * with long ones), and parts with anchors under two bytes kept apart for a direct scan.
  */
 export class BodyMatcher {
   readonly parts: readonly CompiledPart[];
@@ -26,19 +26,11 @@ export class BodyMatcher {
     signatures.forEach((s, sig) => s.parts.forEach((_, k) => parts.push(compilePart(s, sig, k))));
     this.parts = parts;
     this.partCounts = Int32Array.from(signatures, (s) => s.parts.length);
-    const groups = new Map<number, number[]>();
+    const searched: number[] = [];
     const shortParts: number[] = [];
-    parts.forEach((p, id) => {
-      const m = WINDOWS.find((w) => w <= p.anchor.length);
-      if (m === undefined) {
-        shortParts.push(id);
-        return;
-      }
-      const list = groups.get(m) ?? [];
-      list.push(id);
-      groups.set(m, list);
-    });
-    this.searches = [...groups.entries()].map(([m, ids]) => new WuManber(m, ids.map((id) => parts[id]!.anchor), ids));
+    parts.forEach((p, id) => (p.anchor.length >= 2 ? searched : shortParts).push(id));
+    const m = Math.min(MAX_WINDOW, ...searched.map((id) => parts[id]!.anchor.length));
+    this.searches = searched.length === 0 ? [] : [new WuManber(m, searched.map((id) => parts[id]!.anchor), searched)];
     this.shortParts = shortParts;
     this.behind = parts.reduce((n, p) => Math.max(n, p.maxBefore), 0);
     this.lookahead = parts.reduce((n, p) => Math.max(n, p.maxFromAnchor, 1), 1);

@@ -3,6 +3,7 @@ import type { CompiledPart } from './compiled-part.js';
 import { resolveOffset } from './offset-syntax.js';
 import { matchBackward, matchForward, type MatchView } from './part-matcher.js';
 import type { Detection } from './types.js';
+import { acquireWindow, releaseWindow } from './window-pool.js';
 
 /** Progress of one signature through its parts within one file. */
 interface SigProgress {
@@ -34,7 +35,8 @@ export class BodyScan {
   readonly detections: Detection[] = [];
 
   constructor(private readonly matcher: BodyMatcher, private readonly size: number, chunk = DEFAULT_CHUNK) {
-    this.window = new Uint8Array(chunk + matcher.behind + matcher.lookahead + 64);
+    // A small file needs no more window than its own size.
+    this.window = acquireWindow(Math.min(chunk, Math.max(size, 1)) + matcher.behind + matcher.lookahead + 64);
     this.view = { data: this.window, base: 0, limit: 0 };
   }
 
@@ -51,8 +53,10 @@ export class BodyScan {
     this.search(false);
   }
 
+  /** Runs the last search; the window goes back to the pool, so call it exactly once. */
   finish(): void {
     this.search(true);
+    releaseWindow(this.window);
   }
 
   private compact(min: number): void {
@@ -101,8 +105,8 @@ export class BodyScan {
   private handleHits(): void {
     const n = this.hitPos.length;
     const order = Array.from({ length: n }, (_, i) => i);
-    // Parts must be met in file order; several searches each yield sorted hits, so merge them.
-    if (this.matcher.searches.length + this.matcher.shortParts.length > 1) {
+    // Parts must be met in file order; the search reports hits lane by lane, so sort them.
+    if (n > 1) {
       order.sort((a, b) => this.hitPos[a]! - this.hitPos[b]! || this.hitPart[a]! - this.hitPart[b]!);
     }
     for (const i of order) this.handleHit(this.hitPos[i]!, this.matcher.parts[this.hitPart[i]!]!);

@@ -52,13 +52,54 @@ export class WuManber {
 
   /**
    * Reports every pattern occurrence whose start lies in [from, to) and whose bytes lie within
-   * `data[0, dataEnd)`, in increasing start order, as `onHit(start, id)`.
+   * `data[0, dataEnd)`, as `onHit(start, id)`. Hits are NOT in start order (see below).
+   *
+   * Each step's table lookup depends on the previous step's shift, so one scan pointer is bound
+   * by memory latency, not by the CPU. Four pointers over four slices of the range give the CPU
+   * four independent chains to overlap, for about twice the speed on large ranges.
    */
   search(data: Uint8Array, from: number, to: number, dataEnd: number, onHit: (start: number, id: number) => void): void {
     const m = this.m;
+    const lanes = to - from >= 4096 ? 4 : 1;
+    const step = Math.ceil((to - from) / lanes);
+    if (lanes === 1) {
+      this.searchLane(data, from + m - 1, Math.min(to + m - 1, dataEnd), dataEnd, onHit);
+      return;
+    }
     const shift = this.shift;
-    const last = Math.min(to + m - 1, dataEnd);
-    let pos = from + m - 1;
+    // Lane k covers starts [from + k*step, from + (k+1)*step); positions point at a window's last byte.
+    let p0 = from + m - 1;
+    let p1 = p0 + step;
+    let p2 = p1 + step;
+    let p3 = p2 + step;
+    const e0 = Math.min(from + step + m - 1, dataEnd);
+    const e1 = Math.min(e0 + step, dataEnd);
+    const e2 = Math.min(e1 + step, dataEnd);
+    const e3 = Math.min(to + m - 1, dataEnd);
+    while (p0 < e0 && p1 < e1 && p2 < e2 && p3 < e3) {
+      const s0 = shift[(data[p0 - 1]! << 8) | data[p0]!]!;
+      const s1 = shift[(data[p1 - 1]! << 8) | data[p1]!]!;
+      const s2 = shift[(data[p2 - 1]! << 8) | data[p2]!]!;
+      const s3 = shift[(data[p3 - 1]! << 8) | data[p3]!]!;
+      if ((s0 === 0 || s1 === 0 || s2 === 0 || s3 === 0)) {
+        if (s0 === 0) this.checkBucket(data, p0, dataEnd, onHit);
+        if (s1 === 0) this.checkBucket(data, p1, dataEnd, onHit);
+        if (s2 === 0) this.checkBucket(data, p2, dataEnd, onHit);
+        if (s3 === 0) this.checkBucket(data, p3, dataEnd, onHit);
+      }
+      p0 += s0 || 1;
+      p1 += s1 || 1;
+      p2 += s2 || 1;
+      p3 += s3 || 1;
+    }
+    this.searchLane(data, p0, e0, dataEnd, onHit);
+    this.searchLane(data, p1, e1, dataEnd, onHit);
+    this.searchLane(data, p2, e2, dataEnd, onHit);
+    this.searchLane(data, p3, e3, dataEnd, onHit);
+  }
+
+  private searchLane(data: Uint8Array, pos: number, last: number, dataEnd: number, onHit: (start: number, id: number) => void): void {
+    const shift = this.shift;
     while (pos < last) {
       const sh = shift[(data[pos - 1]! << 8) | data[pos]!]!;
       if (sh !== 0) {
