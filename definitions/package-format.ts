@@ -1,0 +1,261 @@
+/**
+ * The definitions package container. One file:
+ *
+ *   EPQDEFS/1\n
+ *   <manifest as compact JSON>\n
+ *   <base64 Ed25519 signature over the exact manifest bytes>\n
+ *   <file bodies concatenated in manifest order>
+ *
+ * Only the manifest is signed; it pins every body by size and SHA-256, so one signature check
+ * plus one hash per file verifies everything, and the manifest can be shown without reading the
+ * bodies. The manifest is a single line so that the signed bytes are unambiguous.
+ */
+import { createHash, sign, verify } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { describeUnsafeFileName, isSignatureFileName, normalizeCreatedDate, type DefinitionsFile, type DefinitionsSet } from './definitions-set.js';
+import { EMPTY_EPQ_META, EPQ_META_FILE_NAME, parseEpqMeta, type EpqMeta } from './epq-meta.js';
+import { DefinitionsPackageError } from './errors.js';
+import type { SigningKey, TrustedKey } from './keys.js';
+
+export const PACKAGE_MAGIC = 'EPQDEFS/1';
+export const PACKAGE_FORMAT_VERSION = 1;
+/** Package kinds this version reads. Incremental packages (sequence N to M) will be added here. */
+export const SUPPORTED_PACKAGE_KINDS: readonly string[] = ['full'];
+
+/** Bounds on the header lines, so a hostile file can't make us buffer or parse without limit. */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+const MAX_SIGNATURE_LINE_BYTES = 256;
+const ED25519_SIGNATURE_BYTES = 64;
+
+export interface ManifestFileEntry {
+  readonly name: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export interface PackageManifest {
+  readonly format: number;
+  readonly sequence: number;
+  readonly created: string;
+  readonly certified: boolean;
+  readonly kind: string;
+  readonly keyId: string;
+  readonly signatureCount: number;
+  readonly files: readonly ManifestFileEntry[];
+}
+
+/** The parts of a package before any trust decision: for `epq defs show` and for verification. */
+export interface PackageHeader {
+  readonly manifest: PackageManifest;
+  /** The exact bytes the signature covers. */
+  readonly manifestBytes: Uint8Array;
+  readonly signature: Uint8Array;
+  /** Where the first file body starts. */
+  readonly bodyOffset: number;
+}
+
+const MANIFEST_KEYS = ['format', 'sequence', 'created', 'certified', 'kind', 'keyId', 'signatureCount', 'files'];
+const FILE_ENTRY_KEYS = ['name', 'size', 'sha256'];
+
+/**
+ * Packs and signs a full definitions set. The result is checked with the same rules a reader
+ * applies, so a package this writes is never one the agent would refuse for its shape.
+ * @throws DefinitionsPackageError (with `path` = `label`) when the set's fields or file names are invalid.
+ */
+export function encodeDefinitionsPackage(set: DefinitionsSet, signingKey: SigningKey, label = '<new package>'): Uint8Array {
+  const manifest: PackageManifest = {
+    format: PACKAGE_FORMAT_VERSION,
+    sequence: set.sequence,
+    created: set.created,
+    certified: set.certified,
+    kind: 'full',
+    keyId: signingKey.keyId,
+    signatureCount: set.signatureCount,
+    files: set.files.map((f) => ({ name: f.name, size: f.data.byteLength, sha256: sha256Hex(f.data) })),
+  };
+  validateManifest(manifest, label);
+  const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');
+  const signature = sign(null, manifestBytes, signingKey.key).toString('base64');
+  const head = Buffer.from(`${PACKAGE_MAGIC}\n${manifestBytes.toString('utf8')}\n${signature}\n`, 'utf8');
+  return Buffer.concat([head, ...set.files.map((f) => f.data)]);
+}
+
+/**
+ * Splits a package into magic, manifest and signature and checks the manifest's shape. Does NOT
+ * check the signature or the bodies: what it returns is not to be trusted.
+ * @throws DefinitionsPackageError for a bad magic line, a malformed manifest or signature line.
+ */
+export function readPackageHeader(bytes: Uint8Array, path: string): PackageHeader {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magicEnd = buf.indexOf(0x0a);
+  if (magicEnd < 0 || buf.subarray(0, magicEnd).toString('latin1') !== PACKAGE_MAGIC) {
+    throw new DefinitionsPackageError(path, `not an epq definitions package (the first line is not "${PACKAGE_MAGIC}")`);
+  }
+  const manifestStart = magicEnd + 1;
+  const manifestEnd = buf.indexOf(0x0a, manifestStart);
+  if (manifestEnd < 0 || manifestEnd - manifestStart > MAX_MANIFEST_BYTES) {
+    throw new DefinitionsPackageError(path, `manifest line is missing or longer than ${MAX_MANIFEST_BYTES} bytes`);
+  }
+  const manifestBytes = buf.subarray(manifestStart, manifestEnd);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(manifestBytes));
+  } catch (err) {
+    throw new DefinitionsPackageError(path, `manifest is not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+  const manifest = validateManifest(raw, path);
+  const signatureStart = manifestEnd + 1;
+  const signatureEnd = buf.indexOf(0x0a, signatureStart);
+  if (signatureEnd < 0 || signatureEnd - signatureStart > MAX_SIGNATURE_LINE_BYTES) {
+    throw new DefinitionsPackageError(path, 'signature line is missing or too long');
+  }
+  const signatureText = buf.subarray(signatureStart, signatureEnd).toString('latin1');
+  const signature = Buffer.from(signatureText, 'base64');
+  // Buffer.from(base64) skips junk silently; re-encoding catches a line that is not clean base64.
+  if (signature.length !== ED25519_SIGNATURE_BYTES || signature.toString('base64') !== signatureText) {
+    throw new DefinitionsPackageError(path, `signature line is not a base64 Ed25519 signature (${ED25519_SIGNATURE_BYTES} bytes)`);
+  }
+  return { manifest, manifestBytes, signature, bodyOffset: signatureEnd + 1 };
+}
+
+/**
+ * Verifies a package and returns its set: magic, manifest shape, signature by one of the trusted
+ * keys, each file's size and SHA-256, no missing or extra bytes, and a valid `epq-meta.json`.
+ * Signature syntax is not parsed here (see testLoadDefinitions).
+ * @throws DefinitionsPackageError naming `path` and the first problem found.
+ */
+export function decodeDefinitionsPackage(bytes: Uint8Array, path: string, trustedKeys: readonly TrustedKey[]): DefinitionsSet {
+  const header = readPackageHeader(bytes, path);
+  const { manifest } = header;
+  const key = trustedKeys.find((k) => k.keyId === manifest.keyId);
+  if (!key) throw new DefinitionsPackageError(path, `signed by an untrusted key ${manifest.keyId}`);
+  if (!verify(null, header.manifestBytes, key.key, header.signature)) {
+    throw new DefinitionsPackageError(path, `signature does not match the manifest for key ${manifest.keyId} (the manifest was altered, or signed by a different key)`);
+  }
+  const files = sliceBodies(bytes, header.bodyOffset, manifest.files, path);
+  return {
+    sequence: manifest.sequence,
+    created: manifest.created,
+    certified: manifest.certified,
+    keyId: manifest.keyId,
+    files,
+    meta: parseMetaOf(files, path),
+    signatureCount: manifest.signatureCount,
+  };
+}
+
+/**
+ * Reads and verifies a package file (see decodeDefinitionsPackage).
+ * @throws DefinitionsPackageError when the file can't be read or is refused.
+ */
+export async function readDefinitionsPackage(path: string, trustedKeys: readonly TrustedKey[]): Promise<DefinitionsSet> {
+  return decodeDefinitionsPackage(await readPackageFile(path), path, trustedKeys);
+}
+
+/**
+ * Reads a package file's header without verifying it (for display only).
+ * @throws DefinitionsPackageError when the file can't be read or its header is malformed.
+ */
+export async function inspectDefinitionsPackage(path: string): Promise<PackageHeader> {
+  return readPackageHeader(await readPackageFile(path), path);
+}
+
+function sliceBodies(bytes: Uint8Array, offset: number, entries: readonly ManifestFileEntry[], path: string): DefinitionsFile[] {
+  const expected = entries.reduce((sum, e) => sum + e.size, 0);
+  const available = bytes.byteLength - offset;
+  if (available < expected) {
+    throw new DefinitionsPackageError(path, `truncated: the manifest lists ${expected} bytes of file data but only ${available} follow`);
+  }
+  if (available > expected) {
+    throw new DefinitionsPackageError(path, `${available - expected} unexpected trailing bytes after the last file`);
+  }
+  const files: DefinitionsFile[] = [];
+  let at = offset;
+  for (const entry of entries) {
+    // Copy, so the set does not pin the whole package buffer in memory.
+    const data = Uint8Array.prototype.slice.call(bytes, at, at + entry.size);
+    at += entry.size;
+    if (sha256Hex(data) !== entry.sha256) {
+      throw new DefinitionsPackageError(path, `file ${entry.name}: SHA-256 does not match the manifest (content altered)`);
+    }
+    files.push({ name: entry.name, data });
+  }
+  return files;
+}
+
+function parseMetaOf(files: readonly DefinitionsFile[], path: string): EpqMeta {
+  const metaFile = files.find((f) => f.name === EPQ_META_FILE_NAME);
+  if (!metaFile) return EMPTY_EPQ_META;
+  try {
+    return parseEpqMeta(metaFile.data, EPQ_META_FILE_NAME);
+  } catch (err) {
+    throw new DefinitionsPackageError(path, `invalid ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Checks every manifest field; unknown keys are refused so that nothing unsigned-for is ignored. */
+function validateManifest(raw: unknown, path: string): PackageManifest {
+  const fail = (reason: string): never => {
+    throw new DefinitionsPackageError(path, `manifest: ${reason}`);
+  };
+  if (!isRecord(raw)) return fail('expected a JSON object');
+  // Format and kind first: a newer package should say "unsupported", not "unknown key".
+  if (raw.format !== PACKAGE_FORMAT_VERSION) fail(`unsupported format ${JSON.stringify(raw.format)} (this version reads format ${PACKAGE_FORMAT_VERSION})`);
+  if (typeof raw.kind !== 'string' || !SUPPORTED_PACKAGE_KINDS.includes(raw.kind)) {
+    fail(`unsupported package kind ${JSON.stringify(raw.kind)} (this version reads: ${SUPPORTED_PACKAGE_KINDS.join(', ')})`);
+  }
+  for (const k of Object.keys(raw)) if (!MANIFEST_KEYS.includes(k)) fail(`unknown key "${k}"`);
+  if (!isCount(raw.sequence) || raw.sequence < 1) fail('"sequence" must be a positive integer');
+  if (typeof raw.created !== 'string' || normalizeCreatedDate(raw.created) === null) fail('"created" must be an ISO 8601 date');
+  if (typeof raw.certified !== 'boolean') fail('"certified" must be true or false');
+  if (typeof raw.keyId !== 'string' || !/^[0-9a-f]{16}$/.test(raw.keyId)) fail('"keyId" must be 16 lower-case hex digits');
+  if (!isCount(raw.signatureCount)) fail('"signatureCount" must be a non-negative integer');
+  if (!Array.isArray(raw.files)) return fail('"files" must be a list');
+  const seen = new Set<string>();
+  const files = raw.files.map((entry: unknown, i: number) => {
+    const at = `files[${i}]`;
+    if (!isRecord(entry)) return fail(`${at} must be an object`);
+    for (const k of Object.keys(entry)) if (!FILE_ENTRY_KEYS.includes(k)) fail(`${at}: unknown key "${k}"`);
+    if (typeof entry.name !== 'string') return fail(`${at}.name must be a string`);
+    const unsafe = describeUnsafeFileName(entry.name);
+    if (unsafe) fail(`${at}: unsafe or unsupported file name: ${unsafe}`);
+    if (seen.has(entry.name)) fail(`${at}: file ${entry.name} is listed twice`);
+    seen.add(entry.name);
+    if (!isCount(entry.size)) fail(`${at}.size must be a non-negative integer`);
+    if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) fail(`${at}.sha256 must be 64 lower-case hex digits`);
+    return { name: entry.name as string, size: entry.size as number, sha256: entry.sha256 as string };
+  });
+  if (!files.some((f) => isSignatureFileName(f.name))) fail('the package holds no signature files');
+  return {
+    format: PACKAGE_FORMAT_VERSION,
+    sequence: raw.sequence as number,
+    created: raw.created as string,
+    certified: raw.certified as boolean,
+    kind: raw.kind as string,
+    keyId: raw.keyId as string,
+    signatureCount: raw.signatureCount as number,
+    files,
+  };
+}
+
+async function readPackageFile(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    // A missing file needs no errno detail; anything else keeps the fs error as the cause.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new DefinitionsPackageError(path, 'package file not found');
+    throw new DefinitionsPackageError(path, "can't read the package", { cause: err });
+  }
+}
+
+function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

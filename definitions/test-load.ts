@@ -1,0 +1,16 @@
+import { compileEngine } from '../scanner/engine.js';
+import { parseSignatureFiles, type SignatureDatabase } from '../scanner/signature-database.js';
+import { selectSignatureFiles, type DefinitionsFile } from './definitions-set.js';
+
+/**
+ * Loads a set's signature files the way the agent will, so that a set which would fail on an
+ * endpoint fails here instead: parse, compile an engine, and scan an empty buffer through it.
+ * The engine is thrown away; callers that scan compile their own from the returned database.
+ * @throws SignatureSyntaxError (from the scanner) naming file and line for bad syntax; any other
+ *   error the scanner raises while compiling is passed through unchanged.
+ */
+export function testLoadDefinitions(files: readonly DefinitionsFile[]): SignatureDatabase {
+  const database = parseSignatureFiles(selectSignatureFiles(files));
+  compileEngine(database).scanBuffer(new Uint8Array(0));
+  return database;
+}
