@@ -161,7 +161,7 @@ async function main(): Promise<number> {
   say('');
   say(`Scan of ${manifest.files.length} random files, ${(bytes / 1e9).toFixed(2)} GB, ${sigCount.toLocaleString('en-US')} signatures, warm page cache, ${runs === 1 ? '1 run' : `median of ${runs} runs`}:`);
   say('');
-  say(markdownTable(['', clamVersion, 'epq', 'epq / clamscan'], rows));
+  say(markdownTable(['', clamVersion, 'epq', 'epq speed-up (clamscan / epq)'], rows));
   return identical ? 0 : 1;
 }
 
