@@ -72,8 +72,9 @@ async function loadClamavFolder(dir: string): Promise<ScanDefinitions> {
   const files = await readClamavDatabase(dir);
   let database: SignatureDatabase;
   try {
-    database = parseDefinitions(files);
+    database = parseSignatureFiles(files);
   } catch (err) {
+    if (err instanceof DefinitionsSourceError) throw err;
     throw new DefinitionsSourceError(dir, `signatures fail to load: ${(err as Error).message}`, { cause: err });
   }
   return { label: `ClamAV database ${dir}`, sequence: null, signatureCount: database.signatureCount, database, meta: EMPTY_EPQ_META };

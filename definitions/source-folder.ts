@@ -18,11 +18,11 @@ export interface DefinitionsSource {
 }
 
 /**
- * Reads a flat folder, asking `checkName` about each entry name (null = accepted, else why not).
+ * Lists a flat folder, asking `checkName` about each entry name (null = accepted, else why not).
  * @throws DefinitionsSourceError for an unreadable folder, a subfolder, a refused name, or an
- *   unreadable file.
+ *   entry that can't be examined.
  */
-export async function readFlatFolder(dir: string, checkName: (name: string) => string | null): Promise<DefinitionsFile[]> {
+export async function listFlatFolder(dir: string, checkName: (name: string) => string | null): Promise<{ name: string; path: string }[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -33,7 +33,7 @@ export async function readFlatFolder(dir: string, checkName: (name: string) => s
     if (code === 'ENOTDIR') throw new DefinitionsSourceError(dir, 'not a folder');
     throw new DefinitionsSourceError(dir, "can't read the folder", { cause: err });
   }
-  const files: DefinitionsFile[] = [];
+  const entries: { name: string; path: string }[] = [];
   for (const name of names.sort()) {
     const path = join(dir, name);
     const info = await stat(path).catch((err: NodeJS.ErrnoException) => {
@@ -43,6 +43,18 @@ export async function readFlatFolder(dir: string, checkName: (name: string) => s
     if (!info.isFile()) throw new DefinitionsSourceError(path, 'not a regular file');
     const refused = checkName(name);
     if (refused) throw new DefinitionsSourceError(path, refused);
+    entries.push({ name, path });
+  }
+  return entries;
+}
+
+/**
+ * Reads a flat folder whole (see `listFlatFolder`).
+ * @throws DefinitionsSourceError as `listFlatFolder`, or for an unreadable file.
+ */
+export async function readFlatFolder(dir: string, checkName: (name: string) => string | null): Promise<DefinitionsFile[]> {
+  const files: DefinitionsFile[] = [];
+  for (const { name, path } of await listFlatFolder(dir, checkName)) {
     try {
       files.push({ name, data: new Uint8Array(await readFile(path)) });
     } catch (err) {

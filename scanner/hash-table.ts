@@ -1,4 +1,5 @@
-import { growShared, NameTableBuilder, readName, type NameTableData } from './name-table.js';
+import { growShared, readName, type NameTableData } from './name-table.js';
+import { buildSizeFilter, mightHaveSize, type SizeFilterData } from './size-filter.js';
 import type { HashAlgorithm } from './types.js';
 import { HASH_LENGTHS } from './types.js';
 
@@ -7,27 +8,30 @@ export const ANY_SIZE = -1;
 
 /**
  * Hash signatures of one algorithm in flat shared arrays with an open-addressing index:
- * about 50 bytes per signature, so a million SHA-256 entries fit in ~60 MB and load in one pass.
+ * about 80 bytes per SHA-256 signature, so a million fit in ~80 MB, load in one pass, and
+ * cross to worker threads without a copy.
  */
 export interface HashTableData {
   readonly algorithm: HashAlgorithm;
   readonly count: number;
   readonly digests: Uint8Array;
   readonly sizes: Float64Array;
-  readonly nameIndex: Uint32Array;
   readonly names: NameTableData;
   readonly index: Int32Array;
-  /** Sorted distinct sizes, so a file whose size no signature has is never hashed. */
-  readonly distinctSizes: Float64Array;
-  readonly anySize: boolean;
+  readonly sizeFilter: SizeFilterData;
 }
 
+/**
+ * Collects entries; the parser writes straight into its arrays (after `reserve`) because a
+ * method call per field was most of the load time for a million lines.
+ */
 export class HashTableBuilder {
   readonly digestLength: number;
-  private digests: Uint8Array;
-  private sizes: Float64Array;
-  private nameIndex: Uint32Array;
-  private readonly names: NameTableBuilder;
+  digests: Uint8Array;
+  sizes: Float64Array;
+  nameBytes: Uint8Array;
+  nameEnds: Uint32Array;
+  nameUsed = 0;
   count = 0;
 
   constructor(readonly algorithm: HashAlgorithm, expected = 16) {
@@ -35,44 +39,46 @@ export class HashTableBuilder {
     const n = Math.max(16, expected);
     this.digests = new Uint8Array(new SharedArrayBuffer(n * this.digestLength));
     this.sizes = new Float64Array(new SharedArrayBuffer(n * 8));
-    this.nameIndex = new Uint32Array(new SharedArrayBuffer(n * 4));
-    this.names = new NameTableBuilder(n);
+    this.nameBytes = new Uint8Array(new SharedArrayBuffer(n * 20));
+    this.nameEnds = new Uint32Array(new SharedArrayBuffer(n * 4));
   }
 
-  /** Room for the next digest; the caller writes it there, then calls `commit`. */
-  nextDigestSlot(): Uint8Array {
-    if ((this.count + 1) * this.digestLength > this.digests.length) {
-      this.digests = growShared(this.digests, (this.count + 1) * this.digestLength);
-    }
-    const at = this.count * this.digestLength;
-    return this.digests.subarray(at, at + this.digestLength);
-  }
-
-  commit(size: number, nameSource: Uint8Array, nameStart: number, nameEnd: number): void {
+  /** Makes room for one more entry whose name is `nameLength` bytes. */
+  reserve(nameLength: number): void {
     if (this.count === this.sizes.length) {
+      this.digests = growShared(this.digests, (this.count + 1) * this.digestLength);
       this.sizes = growShared(this.sizes, this.count + 1);
-      this.nameIndex = growShared(this.nameIndex, this.count + 1);
+      this.nameEnds = growShared(this.nameEnds, this.count + 1);
     }
-    this.sizes[this.count] = size;
-    this.nameIndex[this.count] = this.names.add(nameSource, nameStart, nameEnd);
-    this.count++;
+    if (this.nameUsed + nameLength > this.nameBytes.length) this.nameBytes = growShared(this.nameBytes, this.nameUsed + nameLength);
   }
 
   finish(): HashTableData {
     const count = this.count;
-    const digests = this.digests.subarray(0, count * this.digestLength);
-    const sizes = this.sizes.subarray(0, count);
+    const digests = trim(this.digests, count * this.digestLength);
+    const sizes = trim(this.sizes, count);
     return {
       algorithm: this.algorithm,
       count,
       digests,
       sizes,
-      nameIndex: this.nameIndex.subarray(0, count),
-      names: this.names.finish(),
+      names: { bytes: trim(this.nameBytes, this.nameUsed), ends: trim(this.nameEnds, count), count },
       index: buildIndex(digests, this.digestLength, count),
-      ...collectSizes(sizes),
+      sizeFilter: buildSizeFilter(sizes, count, ANY_SIZE),
     };
   }
+}
+
+/**
+ * Gives back over-reserved memory when a file's line count overestimated one algorithm (a mixed
+ * `.hsb`). Small slack is kept: the copy would briefly cost more memory than it saves.
+ */
+function trim<T extends Uint8Array | Uint32Array | Float64Array>(array: T, length: number): T {
+  if (length >= array.length * 0.5) return array.subarray(0, length) as T;
+  const Ctor = array.constructor as new (buffer: SharedArrayBuffer) => T;
+  const copy = new Ctor(new SharedArrayBuffer(Math.max(1, length) * array.BYTES_PER_ELEMENT));
+  copy.set(array.subarray(0, length) as never);
+  return copy.subarray(0, length) as T;
 }
 
 function slotOf(digests: Uint8Array, at: number, mask: number): number {
@@ -84,7 +90,7 @@ function slotOf(digests: Uint8Array, at: number, mask: number): number {
 
 function buildIndex(digests: Uint8Array, len: number, count: number): Int32Array {
   let capacity = 16;
-  while (capacity < count * 2) capacity *= 2;
+  while (capacity < count * 1.5) capacity *= 2;
   const index = new Int32Array(new SharedArrayBuffer(capacity * 4)).fill(-1);
   const mask = capacity - 1;
   for (let i = 0; i < count; i++) {
@@ -95,34 +101,9 @@ function buildIndex(digests: Uint8Array, len: number, count: number): Int32Array
   return index;
 }
 
-function collectSizes(sizes: Float64Array): { distinctSizes: Float64Array; anySize: boolean } {
-  const sorted = Float64Array.from(sizes).sort();
-  let n = 0;
-  let anySize = false;
-  for (let i = 0; i < sorted.length; i++) {
-    const s = sorted[i]!;
-    if (s === ANY_SIZE) anySize = true;
-    else if (n === 0 || sorted[n - 1] !== s) sorted[n++] = s;
-  }
-  const distinctSizes = new Float64Array(new SharedArrayBuffer(Math.max(1, n) * 8));
-  distinctSizes.set(sorted.subarray(0, n));
-  return { distinctSizes: distinctSizes.subarray(0, n), anySize };
-}
-
-/** Whether any signature in the table could match a file of this size. */
+/** Whether any signature in the table could match a file of this size (false "maybe" possible). */
 export function isSizeWanted(table: HashTableData, size: number): boolean {
-  if (table.anySize) return true;
-  const sizes = table.distinctSizes;
-  let lo = 0;
-  let hi = sizes.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = sizes[mid]!;
-    if (v === size) return true;
-    if (v < size) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
+  return table.count > 0 && mightHaveSize(table.sizeFilter, size);
 }
 
 /** Names of every signature with this digest whose size is `size` or `*`. */
@@ -137,7 +118,7 @@ export function lookupDigest(table: HashTableData, digest: Uint8Array, size: num
     if (i === -1) return found;
     if (equalAt(table.digests, i * len, digest)) {
       const s = table.sizes[i]!;
-      if (s === size || s === ANY_SIZE) found.push(readName(table.names, table.nameIndex[i]!));
+      if (s === size || s === ANY_SIZE) found.push(readName(table.names, i));
     }
     slot = (slot + 1) & mask;
   }

@@ -1,14 +1,28 @@
 import { FieldSyntaxError, SignatureSyntaxError } from './errors.js';
-import { HASH_FILE_ALGORITHMS, parseHashLine } from './hash-lines.js';
+import { HASH_FILE_ALGORITHMS, parseHashBlock } from './hash-lines.js';
 import { HashTableBuilder, type HashTableData } from './hash-table.js';
-import { countLines, forEachLine } from './line-reader.js';
+import { countNewlines, forEachLine, wholeLineBlocks } from './line-reader.js';
 import { parseNdbLine } from './ndb-lines.js';
 import type { BodySignature, HashAlgorithm } from './types.js';
 
-export interface SignatureFile {
-  /** File name with its extension; the extension picks the syntax, the name is used in errors. */
-  readonly name: string;
-  readonly data: Uint8Array;
+/**
+ * A signature file, whole in memory or as a source of chunks that can be read more than once
+ * (big hash files are streamed twice: once to count lines, once to parse, so that a million
+ * entries need neither the whole file in memory nor growing tables).
+ * The name's extension picks the syntax; the name is used in errors.
+ */
+export type SignatureFile =
+  | { readonly name: string; readonly data: Uint8Array }
+  | { readonly name: string; readonly chunks: () => Iterable<Uint8Array> };
+
+function chunksOf(file: SignatureFile): Iterable<Uint8Array> {
+  return 'data' in file ? [file.data] : file.chunks();
+}
+
+function countLinesOf(file: SignatureFile): number {
+  let n = 1;
+  for (const chunk of chunksOf(file)) n += countNewlines(chunk);
+  return n;
 }
 
 export const SIGNATURE_FILE_EXTENSIONS: readonly string[] = ['.hdb', '.hsb', '.ndb', '.fp', '.sfp', '.ign2'];
@@ -43,32 +57,38 @@ export function parseSignatureFiles(files: readonly SignatureFile[]): SignatureD
   const ignored = new Set<string>();
   for (const file of files) {
     const ext = extensionOf(file.name);
-    const expected = countLines(file.data);
-    const builders = ext === '.fp' || ext === '.sfp' ? allowBuilders : hashBuilders;
-    const tableFor = (a: HashAlgorithm): HashTableBuilder => {
-      let b = builders.get(a);
-      if (!b) builders.set(a, (b = new HashTableBuilder(a, expected)));
-      return b;
-    };
     if (!SIGNATURE_FILE_EXTENSIONS.includes(ext)) {
       throw new SignatureSyntaxError(file.name, 0, `unsupported signature file type "${ext || '(none)'}" (supported: ${SIGNATURE_FILE_EXTENSIONS.join(' ')})`);
     }
-    forEachLine(file.data, (start, end, line) => {
-      if (start === end || file.data[start] === 35 /* # */) return;
-      try {
-        if (ext === '.ndb') {
-          const sig = parseNdbLine(decoder.decode(file.data.subarray(start, end)), { file: file.name, line });
-          if (sig) bodies.push(sig);
-        } else if (ext === '.ign2') {
-          ignored.add(parseIgnoreLine(decoder.decode(file.data.subarray(start, end))));
-        } else {
-          parseHashLine(file.data, start, end, HASH_FILE_ALGORITHMS[ext]!, tableFor);
+    let line = 1;
+    if (HASH_FILE_ALGORITHMS[ext]) {
+      const builders = ext === '.fp' || ext === '.sfp' ? allowBuilders : hashBuilders;
+      const expected = countLinesOf(file);
+      const tableFor = (a: HashAlgorithm): HashTableBuilder => {
+        let b = builders.get(a);
+        if (!b) builders.set(a, (b = new HashTableBuilder(a, expected)));
+        return b;
+      };
+      for (const block of wholeLineBlocks(chunksOf(file))) line += parseHashBlock(block, file.name, line, HASH_FILE_ALGORITHMS[ext]!, tableFor);
+      continue;
+    }
+    for (const block of wholeLineBlocks(chunksOf(file))) {
+      line += forEachLine(block, line, (start, end, at) => {
+        if (start === end || block[start] === 35 /* # */) return;
+        const text = decoder.decode(block.subarray(start, end));
+        try {
+          if (ext === '.ndb') {
+            const sig = parseNdbLine(text, { file: file.name, line: at });
+            if (sig) bodies.push(sig);
+          } else {
+            ignored.add(parseIgnoreLine(text));
+          }
+        } catch (err) {
+          if (err instanceof FieldSyntaxError) throw new SignatureSyntaxError(file.name, at, err.reason, { cause: err });
+          throw err;
         }
-      } catch (err) {
-        if (err instanceof FieldSyntaxError) throw new SignatureSyntaxError(file.name, line, err.reason, { cause: err });
-        throw err;
-      }
-    });
+      });
+    }
   }
   const hashTables = [...hashBuilders.values()].map((b) => b.finish());
   const allowTables = [...allowBuilders.values()].map((b) => b.finish());

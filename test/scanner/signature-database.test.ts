@@ -53,3 +53,25 @@ describe('signature files', () => {
     expect((error as Error).message).toMatch(message);
   });
 });
+
+describe('streamed signature files', () => {
+  const text = `${md5}:68:One\n# note\n${'c'.repeat(64)}:100:Two\n\n${'d'.repeat(40)}:*:Three:73`;
+  const chunked = (size: number): SignatureFile => {
+    const bytes = new TextEncoder().encode(text);
+    return { name: 's.hsb', chunks: () => Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)) };
+  };
+
+  it.each([1, 2, 7, 64, 4096])('parses the same entries whatever the chunk size (%i)', (size) => {
+    const whole = parseSignatureFiles([file('s.hsb', text)]);
+    const streamed = parseSignatureFiles([chunked(size)]);
+    const summary = (db: typeof whole) => db.hashTables.map((t) => [t.algorithm, t.count, Buffer.from(t.digests).toString('hex'), Array.from(t.sizes)]).sort();
+    expect(summary(streamed)).toEqual(summary(whole));
+    expect(streamed.signatureCount).toBe(3);
+  });
+
+  it('numbers lines across chunk edges in errors', () => {
+    const bytes = new TextEncoder().encode(`${md5}:1:A\n${md5}:2:B\n${md5}:x:C\n`);
+    const file3: SignatureFile = { name: 'c.hdb', chunks: () => [bytes.subarray(0, 40), bytes.subarray(40, 41), bytes.subarray(41)] };
+    expect(() => parseSignatureFiles([file3])).toThrow('c.hdb:3: size "x" is not a decimal number');
+  });
+});
