@@ -3,6 +3,11 @@ import { hideBin } from 'yargs/helpers';
 import { EXIT_ERROR } from './exit-codes.js';
 import { registerCommands } from './commands.js';
 
+/** The command line itself is wrong (unknown flag, missing argument). */
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
 /**
  * The one place that turns a command's result into a process exit code. Commands return the
  * code (or throw); nothing else calls process.exit.
@@ -20,9 +25,8 @@ async function main(argv: string[]): Promise<number> {
     .version()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
-      if (err) throw err;
-      process.stderr.write(`epq: ${msg}\nRun with --help for usage.\n`);
-      code = EXIT_ERROR;
+      // Throwing stops yargs from running the handler after a usage error.
+      throw err ?? new UsageError(msg);
     });
   registerCommands(parser, (result) => {
     code = result;
@@ -30,7 +34,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (err) {
-    process.stderr.write(`epq: ${describeError(err)}\n`);
+    const hint = err instanceof UsageError ? '\nRun with --help for usage.' : '';
+    process.stderr.write(`epq: ${describeError(err)}${hint}\n`);
     return EXIT_ERROR;
   }
   return code;

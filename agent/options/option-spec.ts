@@ -31,10 +31,16 @@ export class OptionValueError extends Error {
 }
 
 /**
- * Converts a raw value (from a flag or a config file) to the option's type.
+ * Converts a raw value (from a flag or a config file) to the option's type. The error names
+ * `label`: the flag on the command line, the key in a config file.
  * @throws OptionValueError when the value does not fit.
  */
-export function coerceOptionValue(spec: OptionSpec, raw: unknown): unknown {
+export function coerceOptionValue(spec: OptionSpec, raw: unknown, label = spec.key): unknown {
+  const named = { ...spec, key: label };
+  return coerceNamed(named, raw);
+}
+
+function coerceNamed(spec: OptionSpec, raw: unknown): unknown {
   switch (spec.type) {
     case 'string':
       if (typeof raw !== 'string') throw new OptionValueError(spec.key, raw, 'expected a string');
@@ -80,8 +86,9 @@ export function toYargsOptions(specs: readonly OptionSpec[]): Record<string, Yar
     if (!spec.flag) continue;
     const option: YargsOption = {
       describe: spec.help,
-      type: spec.type === 'boolean' ? 'boolean' : spec.type === 'strings' ? 'array' : spec.type === 'number' ? 'number' : 'string',
-      coerce: (value: unknown) => (value === undefined ? value : coerceOptionValue(spec, value)),
+      // A list is a repeatable string flag: yargs' greedy arrays would swallow positional paths.
+      type: spec.type === 'boolean' ? 'boolean' : spec.type === 'number' ? 'number' : 'string',
+      coerce: (value: unknown) => (value === undefined ? value : coerceOptionValue(spec, value, `--${spec.flag}`)),
     };
     if (spec.alias) option.alias = spec.alias;
     if (spec.default !== undefined && spec.default !== null) option.default = spec.default;
