@@ -1,11 +1,15 @@
 import type { Argv } from 'yargs';
 import { registerDefsCommand } from './defs-command.js';
 import { registerScanCommand } from './scan-command.js';
+import { registerQuarantineCommand } from './quarantine-command.js';
+import { registerExceptionsCommand } from './exceptions-command.js';
 
 /** Each command reports its exit code through `setExit`; the entry point owns the process. */
 export type SetExit = (code: number) => void;
 
 export function registerCommands(parser: Argv, setExit: SetExit): void {
   registerScanCommand(parser, setExit);
+  registerQuarantineCommand(parser, setExit);
+  registerExceptionsCommand(parser, setExit);
   registerDefsCommand(parser, setExit);
 }

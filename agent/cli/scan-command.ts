@@ -1,17 +1,32 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { loadScanDefinitions } from '../../definitions/load-scan-definitions.js';
-import { toYargsOptions } from '../options/option-spec.js';
+import { loadScanDefinitions, type ScanDefinitions } from '../../definitions/load-scan-definitions.js';
+import type { Detection } from '../../scanner/types.js';
+import { ExceptionList, type ExceptionMatcher } from '../exceptions/exception-list.js';
+import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
-import { formatBytes } from '../scan/format.js';
+import { QuarantineError } from '../quarantine/quarantine-errors.js';
+import { toSystemPath } from '../quarantine/system-path.js';
 import { ProgressLine } from '../scan/progress-line.js';
-import { scanTree, type ScanEvent, type ScanSummary } from '../scan/scan-tree.js';
+import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
+import { sha256File } from '../scan/sha256-file.js';
+import { openDatabase } from '../store/open-database.js';
+import { CONTEXT_OPTIONS, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
 import type { SetExit } from './commands.js';
 import { TRUSTED_KEYS_OPTION } from './defs-command.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
+import { formatScanSummary, type JsonDetection } from './scan-report.js';
 
-interface ScanArgs {
+const ACTION_OPTION: OptionSpec = {
+  key: 'scan.action', flag: 'action', type: 'string', choices: ['report', 'quarantine'], default: 'report',
+  help: 'What to do with a detection: report it, or move it and its side effects into the quarantine',
+};
+
+interface ScanArgs extends Record<string, unknown> {
   paths: string[];
   json: boolean;
+  action: 'report' | 'quarantine';
   exclude: string[];
   'max-filesize': number;
   'follow-symlinks': boolean;
@@ -21,16 +36,9 @@ interface ScanArgs {
   pub?: string[];
 }
 
-interface JsonDetection {
-  path: string;
-  signature: string;
-  kind: 'hash' | 'body';
-  offset?: number;
-}
-
 /**
- * `epq scan PATH...`: scan files and folders and report. Exit 0 clean, 1 detections (even if
- * some files could not be read), 2 errors without detections.
+ * `epq scan PATH...`: scan files and folders and report (or quarantine). Exit 0 clean,
+ * 1 detections (even if some files could not be read), 2 errors without detections.
  */
 export function registerScanCommand(parser: Argv, setExit: SetExit): void {
   parser.command(
@@ -39,10 +47,24 @@ export function registerScanCommand(parser: Argv, setExit: SetExit): void {
     (y) =>
       y
         .positional('paths', { describe: 'Files or folders to scan', type: 'string', array: true })
-        .options(toYargsOptions([...SCAN_OPTIONS, ...SCAN_SOURCE_OPTIONS, TRUSTED_KEYS_OPTION, JSON_OUTPUT_OPTION]))
+        .options(toYargsOptions([...SCAN_OPTIONS, ACTION_OPTION, ...SCAN_SOURCE_OPTIONS, TRUSTED_KEYS_OPTION, JSON_OUTPUT_OPTION, ...CONTEXT_OPTIONS]))
         .epilog('Exit status: 0 nothing found, 1 detections, 2 errors (and no detections).'),
     async (argv) => setExit(await runScan(argv as unknown as ScanArgs)),
   );
+}
+
+/** Exceptions of the agent's state folder, if it has one (a report-only scan creates nothing). */
+async function loadExceptions(args: ScanArgs, quarantine: QuarantineContext | null): Promise<ExceptionMatcher | null> {
+  if (quarantine) return quarantine.exceptions.matcher();
+  const config = await loadCommandConfig(args);
+  const dbPath = join(config.stateDir, 'agent.db');
+  if (!existsSync(dbPath)) return null;
+  const db = openDatabase(dbPath);
+  try {
+    return new ExceptionList(db).matcher();
+  } finally {
+    db.close();
+  }
 }
 
 async function runScan(args: ScanArgs): Promise<number> {
@@ -51,13 +73,24 @@ async function runScan(args: ScanArgs): Promise<number> {
     ...(args.pub !== undefined && { trustedKeyFiles: args.pub }),
     ...(args['clamav-db'] !== undefined && { clamavDbDir: args['clamav-db'] }),
   });
+  const quarantine = args.action === 'quarantine' ? await openQuarantine(await loadCommandConfig(args)) : null;
+  try {
+    const exceptions = await loadExceptions(args, quarantine);
+    return await scanAndReport(args, defs, exceptions, quarantine);
+  } finally {
+    quarantine?.close();
+  }
+}
+
+async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: ExceptionMatcher | null, quarantine: QuarantineContext | null): Promise<number> {
   const out = process.stdout;
   const progress = !args.json && process.stderr.isTTY ? new ProgressLine(process.stderr) : null;
   const detections: JsonDetection[] = [];
   const errors: { path: string; code?: string; message: string }[] = [];
-  const printAbove = (line: string): void => {
+  const toQuarantine: { path: string; dev: number; ino: number; detections: readonly Detection[] }[] = [];
+  const say = (line: string, stream: NodeJS.WriteStream = out): void => {
     progress?.clear();
-    out.write(`${line}\n`);
+    stream.write(`${line}\n`);
   };
   const onEvent = (e: ScanEvent): void => {
     if (e.type === 'found') progress?.addFound(e.size);
@@ -65,14 +98,12 @@ async function runScan(args: ScanArgs): Promise<number> {
       progress?.addScanned(e.size, e.detections.length);
       for (const d of e.detections) {
         detections.push({ path: e.path, signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
-        if (!args.json) printAbove(`${e.path}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
+        if (!args.json) say(`${e.path}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
       }
+      if (quarantine && e.detections.length > 0) toQuarantine.push(e);
     } else if (e.type === 'error') {
       errors.push({ path: e.path, ...(e.code !== undefined && { code: e.code }), message: e.message });
-      if (!args.json) {
-        progress?.clear();
-        process.stderr.write(`${e.path}: ERROR ${e.message}\n`);
-      }
+      if (!args.json) say(`${e.path}: ERROR ${e.message}`, process.stderr);
     }
   };
   const summary = await scanTree(defs.database, {
@@ -81,31 +112,45 @@ async function runScan(args: ScanArgs): Promise<number> {
     followSymlinks: args['follow-symlinks'],
     exclude: args.exclude,
     maxFileSize: args['max-filesize'],
+    ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(path, found, () => sha256File(path)) }),
   }, onEvent);
   progress?.clear();
+  const quarantined = quarantine ? await quarantineAll(quarantine, defs, toQuarantine, args.json ? () => {} : say, errors) : [];
   if (args.json) {
     detections.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.signature < b.signature ? -1 : 1));
-    out.write(`${JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, summary })}\n`);
+    out.write(`${JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, quarantined, summary })}\n`);
   } else {
-    out.write(formatSummary(summary, defs.label, defs.signatureCount));
+    out.write(formatScanSummary(summary, defs.label, defs.signatureCount, quarantine ? quarantined.length : null));
   }
   if (summary.detections > 0) return EXIT_DETECTIONS;
-  return summary.errors > 0 ? EXIT_ERROR : EXIT_CLEAN;
+  return summary.errors > 0 || errors.length > 0 ? EXIT_ERROR : EXIT_CLEAN;
 }
 
-function formatSummary(s: ScanSummary, label: string, signatures: number): string {
-  const rate = s.bytes / Math.max(s.seconds, 0.001);
-  return [
-    '',
-    '----------- SCAN SUMMARY -----------',
-    `Definitions:     ${label}, ${signatures} signatures`,
-    `Scanned files:   ${s.files}`,
-    `Scanned data:    ${formatBytes(s.bytes)}`,
-    `Infected files:  ${s.infectedFiles}`,
-    `Detections:      ${s.detections}`,
-    `Errors:          ${s.errors}`,
-    `Skipped:         ${s.skipped}`,
-    `Time:            ${s.seconds.toFixed(3)} s (${formatBytes(rate)}/s)`,
-    '',
-  ].join('\n');
+async function quarantineAll(
+  ctx: QuarantineContext,
+  defs: ScanDefinitions,
+  found: readonly { path: string; dev: number; ino: number; detections: readonly Detection[] }[],
+  say: (line: string) => void,
+  errors: { path: string; message: string }[],
+): Promise<{ path: string; id: string }[]> {
+  const done: { path: string; id: string }[] = [];
+  for (const f of found) {
+    try {
+      const companions = f.detections.flatMap((d) => defs.meta.sideEffects[d.signature]?.companions ?? []);
+      const { item, originalRemoved } = await ctx.store.quarantine({
+        path: toSystemPath(ctx.config.root, f.path),
+        detections: f.detections,
+        definitionsSequence: defs.sequence ?? 0,
+        companions,
+        expected: { dev: f.dev, ino: f.ino },
+      });
+      done.push({ path: f.path, id: item.id });
+      say(`${f.path}: quarantined as ${item.id}${originalRemoved ? '' : ' (the original changed meanwhile and was left in place)'}${item.sideEffects.length > 0 ? ` with ${item.sideEffects.length} side effect(s)` : ''}`);
+    } catch (err) {
+      if (!(err instanceof QuarantineError)) throw err;
+      errors.push({ path: f.path, message: `not quarantined: ${err.message}` });
+      say(`${f.path}: ERROR not quarantined: ${err.message}`);
+    }
+  }
+  return done;
 }

@@ -6,6 +6,9 @@ import { describeSystemError, ScanFileError } from './scan-errors.js';
 export interface FileScanOutcome {
   readonly path: string;
   readonly size: number;
+  /** Identity of the file that was read, so a later action can check it is still the same. */
+  readonly dev: number;
+  readonly ino: number;
   readonly detections: readonly Detection[];
   /** Set when the file was left unscanned on purpose (too big), with the reason. */
   readonly skipped?: string;
@@ -38,7 +41,7 @@ export function scanFileSync(engine: Engine, path: string, options: FileScanOpti
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new ScanFileError(path, 'ENOTFILE', 'not a regular file');
     if (options.maxFileSize > 0 && stat.size > options.maxFileSize) {
-      return { path, size: stat.size, detections: [], skipped: `larger than --max-filesize (${stat.size} bytes)` };
+      return { path, size: stat.size, dev: stat.dev, ino: stat.ino, detections: [], skipped: `larger than --max-filesize (${stat.size} bytes)` };
     }
     const session = engine.createScan(stat.size);
     let total = 0;
@@ -50,7 +53,7 @@ export function scanFileSync(engine: Engine, path: string, options: FileScanOpti
       total += n;
     }
     const result = session.finish();
-    return { path, size: total, detections: result.detections };
+    return { path, size: total, dev: stat.dev, ino: stat.ino, detections: result.detections };
   } catch (err) {
     if (err instanceof ScanFileError) throw err;
     const { code, reason } = describeSystemError(err);

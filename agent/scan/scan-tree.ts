@@ -16,11 +16,13 @@ export interface ScanTreeOptions {
   readonly followSymlinks: boolean;
   readonly exclude: readonly string[];
   readonly maxFileSize: number;
+  /** Drops detections that exceptions cover, before they are counted or reported. */
+  readonly filterDetections?: (path: string, detections: readonly Detection[]) => readonly Detection[];
 }
 
 export type ScanEvent =
   | { readonly type: 'found'; readonly path: string; readonly size: number }
-  | { readonly type: 'scanned'; readonly path: string; readonly size: number; readonly detections: readonly Detection[] }
+  | { readonly type: 'scanned'; readonly path: string; readonly size: number; readonly dev: number; readonly ino: number; readonly detections: readonly Detection[] }
   | { readonly type: 'error'; readonly path: string; readonly code: string | undefined; readonly message: string }
   | { readonly type: 'skipped'; readonly path: string; readonly reason: string };
 
@@ -55,7 +57,10 @@ function pickJobs(options: ScanTreeOptions): number {
 export async function scanTree(database: SignatureDatabase, options: ScanTreeOptions, onEvent: (e: ScanEvent) => void): Promise<ScanSummary> {
   const started = performance.now();
   const summary: ScanSummary = { files: 0, bytes: 0, detections: 0, infectedFiles: 0, errors: 0, skipped: 0, seconds: 0 };
-  const record = (outcome: FileScanOutcome): void => {
+  const record = (scanned: FileScanOutcome): void => {
+    const outcome = options.filterDetections && scanned.detections.length > 0
+      ? { ...scanned, detections: options.filterDetections(scanned.path, scanned.detections) }
+      : scanned;
     if (outcome.skipped) {
       summary.skipped++;
       onEvent({ type: 'skipped', path: outcome.path, reason: outcome.skipped });
@@ -65,7 +70,7 @@ export async function scanTree(database: SignatureDatabase, options: ScanTreeOpt
     summary.bytes += outcome.size;
     summary.detections += outcome.detections.length;
     if (outcome.detections.length > 0) summary.infectedFiles++;
-    onEvent({ type: 'scanned', path: outcome.path, size: outcome.size, detections: outcome.detections });
+    onEvent({ type: 'scanned', path: outcome.path, size: outcome.size, dev: outcome.dev, ino: outcome.ino, detections: outcome.detections });
   };
   const recordError = (path: string, code: string | undefined, message: string): void => {
     summary.errors++;

@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { loadConfig, overridesFromArgv, type AgentConfig } from '../config/index.js';
+import type { EventSink } from '../events/agent-event.js';
+import { ExceptionList } from '../exceptions/exception-list.js';
+import { AGENT_OPTIONS } from '../options/agent-options.js';
+import type { OptionSpec } from '../options/option-spec.js';
+import { QuarantineStore } from '../quarantine/quarantine-store.js';
+import { recoverStore } from '../quarantine/recover.js';
+import { createSideEffectPort } from '../quarantine/side-effect-adapter.js';
+import { userNamesFrom } from '../quarantine/user-names.js';
+
+/** The system-wide config the installer writes; used when no --config is given. */
+export const DEFAULT_CONFIG_FILE = '/etc/epq/agent.json';
+
+export const CONFIG_FILE_OPTION: OptionSpec = {
+  key: 'configFile',
+  flag: 'config',
+  type: 'string',
+  default: undefined,
+  help: `Agent config file (JSON); default $EPQ_CONFIG, else ${DEFAULT_CONFIG_FILE} if it exists, else built-in defaults`,
+};
+
+/** Flags every command that works on the agent's state accepts. */
+export const CONTEXT_OPTIONS: readonly OptionSpec[] = [
+  CONFIG_FILE_OPTION,
+  ...AGENT_OPTIONS.filter((o) => o.key === 'stateDir' || o.key === 'root'),
+];
+
+/**
+ * Loads the config the way every command does (flag > $EPQ_CONFIG > the installed file >
+ * built-in defaults) with --state-dir/--root overrides.
+ * @throws ConfigError naming the file and key.
+ */
+export async function loadCommandConfig(argv: Readonly<Record<string, unknown>>): Promise<AgentConfig> {
+  const given = (argv['config'] as string | undefined) ?? process.env['EPQ_CONFIG'];
+  const file = given ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  return loadConfig({ ...(file !== undefined && { file }), overrides: overridesFromArgv(argv, CONTEXT_OPTIONS) });
+}
+
+export interface QuarantineContext {
+  readonly config: AgentConfig;
+  readonly store: QuarantineStore;
+  readonly exceptions: ExceptionList;
+  close(): void;
+}
+
+/**
+ * Opens the quarantine of the configured state folder, finishing anything a crash interrupted.
+ * @throws ConfigError, DatabaseError, QuarantineError naming what is unusable.
+ */
+export async function openQuarantine(config: AgentConfig, events?: EventSink): Promise<QuarantineContext> {
+  const store = new QuarantineStore({
+    stateDir: config.stateDir,
+    root: config.root,
+    computer: hostname(),
+    userNameOf: userNamesFrom(config.root),
+    sideEffects: createSideEffectPort(config.root),
+    ...(events && { events }),
+  });
+  await recoverStore(store);
+  const exceptions = new ExceptionList(store.db);
+  return { config, store, exceptions, close: () => store.close() };
+}

@@ -1,0 +1,73 @@
+import type { Argv } from 'yargs';
+import { rescanQuarantine } from '../quarantine/rescan-quarantine.js';
+import type { ExceptionKind } from '../exceptions/exception-list.js';
+import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
+import { JSON_OUTPUT_OPTION } from '../options/scan-options.js';
+import { CONTEXT_OPTIONS, loadCommandConfig, openQuarantine } from './agent-context.js';
+import type { SetExit } from './commands.js';
+import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
+import { renderTable } from './table.js';
+
+const KINDS: readonly OptionSpec[] = [
+  { key: 'cli.exception.sha256', flag: 'sha256', type: 'string', default: undefined, help: 'Allow the file with this SHA-256 wherever it is' },
+  { key: 'cli.exception.path', flag: 'path', type: 'string', default: undefined, help: 'Allow this absolute path (or glob)' },
+  { key: 'cli.exception.signature', flag: 'signature', type: 'string', default: undefined, help: 'Never act on this signature name' },
+];
+
+type Args = Record<string, unknown> & { json?: boolean; id?: number; sha256?: string; path?: string; signature?: string };
+
+/**
+ * `epq exceptions add|list|remove` ("allow application"). Adding one restores the quarantined
+ * items it covers, as the client does when an exception policy arrives.
+ */
+export function registerExceptionsCommand(parser: Argv, setExit: SetExit): void {
+  parser.command('exceptions', 'Manage exceptions ("allow application")', (y) =>
+    y
+      .options(toYargsOptions(CONTEXT_OPTIONS))
+      .command('add', 'Add an exception; quarantined items it covers are restored', (c) => c.options(toYargsOptions([...KINDS, JSON_OUTPUT_OPTION])), async (argv) => {
+        const a = argv as Args;
+        const given = (['sha256', 'path', 'signature'] as ExceptionKind[]).filter((k) => a[k] !== undefined);
+        if (given.length !== 1) throw new Error('give exactly one of --sha256 HASH, --path PATH, --signature NAME');
+        const kind = given[0]!;
+        const ctx = await openQuarantine(await loadCommandConfig(a));
+        try {
+          const entry = ctx.exceptions.add(kind, String(a[kind]));
+          const outcomes = await rescanQuarantine(ctx.store, { exceptions: ctx.exceptions.matcher(), autoRestore: ctx.config.quarantine.autoRestore });
+          const restored = outcomes.filter((o) => o.result === 'restored');
+          const kept = outcomes.filter((o) => o.result === 'kept');
+          if (a.json) process.stdout.write(`${JSON.stringify({ exception: entry, restored, kept })}\n`);
+          else {
+            process.stdout.write(`exception ${entry.id} added: ${entry.kind} ${entry.value}\n`);
+            for (const o of restored) process.stdout.write(`${o.id}: restored ${o.path}\n`);
+            for (const o of kept) process.stderr.write(`${o.id}: covered but kept: ${o.reason}\n`);
+          }
+          setExit(kept.length > 0 ? EXIT_ERROR : EXIT_CLEAN);
+        } finally {
+          ctx.close();
+        }
+      })
+      .command('list', 'List exceptions', (c) => c.options(toYargsOptions([JSON_OUTPUT_OPTION])), async (argv) => {
+        const ctx = await openQuarantine(await loadCommandConfig(argv as Args));
+        try {
+          const list = ctx.exceptions.list();
+          if ((argv as Args).json) process.stdout.write(`${JSON.stringify(list)}\n`);
+          else process.stdout.write(list.length === 0 ? 'No exceptions.\n' : `${renderTable(['ID', 'Kind', 'Value', 'Added'], list.map((e) => [String(e.id), e.kind, e.value, e.createdAt]))}\n`);
+          setExit(EXIT_CLEAN);
+        } finally {
+          ctx.close();
+        }
+      })
+      .command('remove <id>', 'Remove an exception', (c) => c.positional('id', { type: 'number' }), async (argv) => {
+        const ctx = await openQuarantine(await loadCommandConfig(argv as Args));
+        try {
+          const id = Number((argv as Args).id);
+          if (!ctx.exceptions.remove(id)) throw new Error(`no exception ${id}`);
+          process.stdout.write(`exception ${id} removed\n`);
+          setExit(EXIT_CLEAN);
+        } finally {
+          ctx.close();
+        }
+      })
+      .demandCommand(1, 'Name an exceptions command: add, list, remove'),
+  );
+}

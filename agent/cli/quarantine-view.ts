@@ -1,0 +1,52 @@
+import type { QuarantineItem } from '../quarantine/quarantine-item.js';
+import { formatBytes } from '../scan/format.js';
+import { renderTable } from './table.js';
+
+/** The guide's quarantined-file columns (Table 3-1), plus our id to act on. */
+export function renderItemTable(items: readonly QuarantineItem[]): string {
+  if (items.length === 0) return 'The quarantine is empty.';
+  return renderTable(
+    ['ID', 'File name', 'User', 'Computer', 'Date quarantined', 'Status', 'State', 'Virus', 'Defs', 'Errors'],
+    items.map((i) => [
+      i.id,
+      i.fileName,
+      i.userName,
+      i.computer,
+      i.quarantinedAt.replace('T', ' ').slice(0, 19),
+      i.phase === 'restored' ? 'Restored' : i.status,
+      i.state,
+      i.virusName,
+      String(i.definitionsSequence),
+      i.errors.map((e) => e.word).join(',') || '-',
+    ]),
+  );
+}
+
+/** Every recorded detail of one item, for `quarantine show`. */
+export function renderItemDetails(i: QuarantineItem): string {
+  const lines = [
+    ['ID', i.id],
+    ['File name', i.fileName],
+    ['Original path', i.originalPath],
+    ['Size', `${i.size} bytes (${formatBytes(i.size)})`],
+    ['SHA-256', i.sha256],
+    ['Owner', `${i.userName} (uid ${i.uid}, gid ${i.gid})`],
+    ['Mode', (i.mode & 0o7777).toString(8).padStart(4, '0')],
+    ['Modified', new Date(i.mtimeMs).toISOString()],
+    ['Computer', i.computer],
+    ['Date quarantined', i.quarantinedAt],
+    ['Status', i.phase === 'restored' ? `Restored ${i.restoredAt ?? ''} to ${i.restoreTarget ?? ''}` : i.status],
+    ['State', i.state],
+    ['Virus', i.virusName],
+    ['Detections', i.detections.map((d) => `${d.signature}${d.offset !== undefined ? `@${d.offset}` : ''}`).join(', ')],
+    ['Definitions sequence', String(i.definitionsSequence)],
+    ['Original removed', i.originalRemoved ? 'yes' : 'no (it changed while being quarantined)'],
+    ['Package size', `${i.packageSize} bytes`],
+  ];
+  const out = lines.map(([k, v]) => `${k!.padEnd(22)}${v}`);
+  out.push(`Side effects          ${i.sideEffects.length === 0 ? 'none' : ''}`);
+  for (const e of i.sideEffects) out.push(`  - ${e.kind} ${String(e['role'] ?? '')} ${e.path}${e['line'] !== undefined ? ` line ${Number(e['lineIndex']) + 1}: ${String(e['line'])}` : ''}${e.note ? ` (${e.note})` : ''}`);
+  out.push(`Errors                ${i.errors.length === 0 ? 'none' : ''}`);
+  for (const e of i.errors) out.push(`  - ${e.word}: ${e.message} (${e.at})`);
+  return out.join('\n');
+}

@@ -1,0 +1,28 @@
+import { formatBytes } from '../scan/format.js';
+import type { ScanSummary } from '../scan/scan-tree.js';
+
+export interface JsonDetection {
+  path: string;
+  signature: string;
+  kind: 'hash' | 'body';
+  offset?: number;
+}
+
+/** The closing block of a text-mode scan. */
+export function formatScanSummary(s: ScanSummary, label: string, signatures: number, quarantined: number | null): string {
+  const rate = s.bytes / Math.max(s.seconds, 0.001);
+  return [
+    '',
+    '----------- SCAN SUMMARY -----------',
+    `Definitions:     ${label}, ${signatures} signatures`,
+    `Scanned files:   ${s.files}`,
+    `Scanned data:    ${formatBytes(s.bytes)}`,
+    `Infected files:  ${s.infectedFiles}`,
+    `Detections:      ${s.detections}`,
+    ...(quarantined === null ? [] : [`Quarantined:     ${quarantined}`]),
+    `Errors:          ${s.errors}`,
+    `Skipped:         ${s.skipped}`,
+    `Time:            ${s.seconds.toFixed(3)} s (${formatBytes(rate)}/s)`,
+    '',
+  ].join('\n');
+}

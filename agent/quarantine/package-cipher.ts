@@ -1,0 +1,81 @@
+import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { QuarantineError } from './quarantine-errors.js';
+
+/** Blob layout: magic (4) | version (1) | IV (12) | AES-256-GCM ciphertext | tag (16). */
+const MAGIC = Buffer.from('EPQQ');
+const VERSION = 1;
+const IV_LENGTH = 12;
+const TAG_LENGTH = 16;
+export const HEADER_LENGTH = MAGIC.length + 1 + IV_LENGTH;
+export const TRAILER_LENGTH = TAG_LENGTH;
+
+/**
+ * Encrypts a package as a stream. The item id is authenticated data, so a blob renamed to
+ * another item's name fails to decrypt instead of restoring the wrong file.
+ */
+export class PackageEncryptor {
+  private readonly cipher: CipherGCM;
+  readonly header: Buffer;
+
+  constructor(key: Buffer, id: string) {
+    const iv = randomBytes(IV_LENGTH);
+    this.cipher = createCipheriv('aes-256-gcm', key, iv);
+    this.cipher.setAAD(Buffer.from(id));
+    this.header = Buffer.concat([MAGIC, Buffer.from([VERSION]), iv]);
+  }
+
+  update(plain: Uint8Array): Buffer {
+    return this.cipher.update(plain);
+  }
+
+  /** The last ciphertext bytes followed by the tag. */
+  final(): Buffer {
+    return Buffer.concat([this.cipher.final(), this.cipher.getAuthTag()]);
+  }
+}
+
+/**
+ * Decrypts a package blob in chunks, calling `onPlain` with each piece (valid only during the
+ * call). Plaintext is handed out before the tag is checked, so callers must treat it as
+ * provisional until this returns: a tampered blob throws at the end.
+ * @throws QuarantineError `content` for a damaged or tampered blob, `missing` if it is gone.
+ */
+export function decryptPackage(path: string, key: Buffer, id: string, onPlain: (chunk: Buffer) => void): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new QuarantineError('missing', `quarantine package ${path} is missing: ${(err as Error).message}`, { id, path }, { cause: err });
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const header = Buffer.alloc(HEADER_LENGTH);
+    if (size < HEADER_LENGTH + TAG_LENGTH || readSync(fd, header, 0, HEADER_LENGTH, 0) !== HEADER_LENGTH ||
+        !header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== VERSION) {
+      throw new QuarantineError('content', `quarantine package ${path} is damaged (bad header)`, { id, path });
+    }
+    const tag = Buffer.alloc(TAG_LENGTH);
+    readSync(fd, tag, 0, TAG_LENGTH, size - TAG_LENGTH);
+    const decipher: DecipherGCM = createDecipheriv('aes-256-gcm', key, header.subarray(MAGIC.length + 1));
+    decipher.setAAD(Buffer.from(id));
+    decipher.setAuthTag(tag);
+    const buf = Buffer.alloc(1 << 20);
+    let at = HEADER_LENGTH;
+    const end = size - TAG_LENGTH;
+    while (at < end) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, end - at), at);
+      if (n === 0) break;
+      at += n;
+      onPlain(decipher.update(buf.subarray(0, n)));
+    }
+    try {
+      const last = decipher.final();
+      if (last.length > 0) onPlain(last);
+    } catch (err) {
+      throw new QuarantineError('content', `quarantine package ${path} failed its integrity check (tampered or damaged)`, { id, path }, { cause: err });
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

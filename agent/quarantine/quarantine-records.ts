@@ -1,0 +1,182 @@
+import type { Db } from '../store/open-database.js';
+import type { ItemError, QuarantineItem, QuarantinePhase, SampleState, SampleStatus, StoredSideEffect } from './quarantine-item.js';
+
+interface Row {
+  id: string;
+  phase: QuarantinePhase;
+  file_name: string;
+  original_path: string;
+  size: number;
+  sha256: string;
+  dev: number;
+  ino: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  atime_ms: number;
+  mtime_ms: number;
+  user_name: string;
+  computer: string;
+  quarantined_at: string;
+  virus_name: string;
+  detections: string;
+  definitions_sequence: number;
+  status: SampleStatus;
+  state: SampleState;
+  errors: string;
+  side_effects: string;
+  package_size: number;
+  original_removed: number;
+  restore_target: string | null;
+  restored_at: string | null;
+}
+
+function toItem(r: Row): QuarantineItem {
+  return {
+    id: r.id,
+    phase: r.phase,
+    fileName: r.file_name,
+    originalPath: r.original_path,
+    size: r.size,
+    sha256: r.sha256,
+    dev: r.dev,
+    ino: r.ino,
+    mode: r.mode,
+    uid: r.uid,
+    gid: r.gid,
+    atimeMs: r.atime_ms,
+    mtimeMs: r.mtime_ms,
+    userName: r.user_name,
+    computer: r.computer,
+    quarantinedAt: r.quarantined_at,
+    virusName: r.virus_name,
+    detections: JSON.parse(r.detections),
+    definitionsSequence: r.definitions_sequence,
+    status: r.status,
+    state: r.state,
+    errors: JSON.parse(r.errors) as ItemError[],
+    sideEffects: JSON.parse(r.side_effects) as StoredSideEffect[],
+    packageSize: r.package_size,
+    originalRemoved: r.original_removed === 1,
+    restoreTarget: r.restore_target,
+    restoredAt: r.restored_at,
+  };
+}
+
+export type NewItem = Omit<QuarantineItem, 'phase' | 'errors' | 'originalRemoved' | 'restoreTarget' | 'restoredAt' | 'packageSize'>;
+
+/** Every statement the quarantine needs, prepared once per database handle. */
+export class QuarantineRecords {
+  private readonly stmts;
+
+  constructor(private readonly db: Db) {
+    this.stmts = {
+      insert: db.prepare(`INSERT INTO quarantine_items (id, phase, file_name, original_path, size, sha256, dev, ino, mode, uid, gid,
+          atime_ms, mtime_ms, user_name, computer, quarantined_at, virus_name, detections, definitions_sequence, status, state,
+          side_effects, updated_at)
+        VALUES (@id, 'writing', @fileName, @originalPath, @size, @sha256, @dev, @ino, @mode, @uid, @gid, @atimeMs, @mtimeMs,
+          @userName, @computer, @quarantinedAt, @virusName, @detections, @definitionsSequence, @status, @state, @sideEffects, @now)`),
+      get: db.prepare('SELECT * FROM quarantine_items WHERE id = @id'),
+      byPhase: db.prepare('SELECT * FROM quarantine_items WHERE phase = @phase ORDER BY quarantined_at, id'),
+      listAll: db.prepare('SELECT * FROM quarantine_items ORDER BY quarantined_at, id'),
+      listHeld: db.prepare("SELECT * FROM quarantine_items WHERE phase IN ('stored', 'complete', 'restoring') ORDER BY quarantined_at, id"),
+      stored: db.prepare(`UPDATE quarantine_items SET phase = 'stored', size = @size, sha256 = @sha256, package_size = @packageSize,
+          updated_at = @now WHERE id = @id AND phase = 'writing'`),
+      setPhase: db.prepare('UPDATE quarantine_items SET phase = @phase, updated_at = @now WHERE id = @id'),
+      originalRemoved: db.prepare('UPDATE quarantine_items SET original_removed = 1, updated_at = @now WHERE id = @id'),
+      sideEffects: db.prepare('UPDATE quarantine_items SET side_effects = @sideEffects, updated_at = @now WHERE id = @id'),
+      errors: db.prepare('UPDATE quarantine_items SET errors = @errors, updated_at = @now WHERE id = @id'),
+      restoring: db.prepare(`UPDATE quarantine_items SET phase = 'restoring', restore_target = @target, updated_at = @now
+          WHERE id = @id AND phase = 'complete'`),
+      restored: db.prepare(`UPDATE quarantine_items SET phase = 'restored', restored_at = @now, state = @state, updated_at = @now
+          WHERE id = @id`),
+      statusState: db.prepare('UPDATE quarantine_items SET status = @status, state = @state, updated_at = @now WHERE id = @id'),
+      detection: db.prepare(`UPDATE quarantine_items SET virus_name = @virusName, detections = @detections,
+          definitions_sequence = @sequence, updated_at = @now WHERE id = @id`),
+      remove: db.prepare('DELETE FROM quarantine_items WHERE id = @id'),
+      totals: db.prepare("SELECT count(*) AS count, coalesce(sum(package_size), 0) AS bytes FROM quarantine_items WHERE phase IN ('stored', 'complete', 'restoring')"),
+    };
+  }
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  insertIntent(item: NewItem): void {
+    this.stmts.insert.run({
+      ...item,
+      detections: JSON.stringify(item.detections),
+      sideEffects: JSON.stringify(item.sideEffects),
+      now: this.now(),
+    });
+  }
+
+  get(id: string): QuarantineItem | undefined {
+    const row = this.stmts.get.get({ id }) as Row | undefined;
+    return row && toItem(row);
+  }
+
+  inPhase(phase: QuarantinePhase): QuarantineItem[] {
+    return (this.stmts.byPhase.all({ phase }) as Row[]).map(toItem);
+  }
+
+  /** Items held in quarantine (complete, or stored and being finished). */
+  held(): QuarantineItem[] {
+    return (this.stmts.listHeld.all() as Row[]).map(toItem);
+  }
+
+  all(): QuarantineItem[] {
+    return (this.stmts.listAll.all() as Row[]).map(toItem);
+  }
+
+  markStored(id: string, size: number, sha256: string, packageSize: number): boolean {
+    return this.stmts.stored.run({ id, size, sha256, packageSize, now: this.now() }).changes === 1;
+  }
+
+  setPhase(id: string, phase: QuarantinePhase): void {
+    this.stmts.setPhase.run({ id, phase, now: this.now() });
+  }
+
+  markOriginalRemoved(id: string): void {
+    this.stmts.originalRemoved.run({ id, now: this.now() });
+  }
+
+  setSideEffects(id: string, sideEffects: readonly StoredSideEffect[]): void {
+    this.stmts.sideEffects.run({ id, sideEffects: JSON.stringify(sideEffects), now: this.now() });
+  }
+
+  addError(id: string, error: Omit<ItemError, 'at'>): void {
+    const item = this.get(id);
+    if (!item) return;
+    const errors = [...item.errors, { ...error, at: this.now() }];
+    this.stmts.errors.run({ id, errors: JSON.stringify(errors), now: this.now() });
+  }
+
+  beginRestore(id: string, target: string): boolean {
+    return this.stmts.restoring.run({ id, target, now: this.now() }).changes === 1;
+  }
+
+  markRestored(id: string, state: SampleState): void {
+    this.stmts.restored.run({ id, state, now: this.now() });
+  }
+
+  setStatusState(id: string, status: SampleStatus, state: SampleState): void {
+    this.stmts.statusState.run({ id, status, state, now: this.now() });
+  }
+
+  setDetection(id: string, virusName: string, detections: unknown, sequence: number): void {
+    this.stmts.detection.run({ id, virusName, detections: JSON.stringify(detections), sequence, now: this.now() });
+  }
+
+  remove(id: string): void {
+    this.stmts.remove.run({ id });
+  }
+
+  totals(): { count: number; bytes: number } {
+    return this.stmts.totals.get() as { count: number; bytes: number };
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+}

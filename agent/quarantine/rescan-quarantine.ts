@@ -1,0 +1,70 @@
+import type { Engine } from '../../scanner/engine.js';
+import type { Detection } from '../../scanner/types.js';
+import type { ExceptionMatcher } from '../exceptions/exception-list.js';
+import { readItemContent } from './manage-items.js';
+import { QuarantineError } from './quarantine-errors.js';
+import type { QuarantineItem } from './quarantine-item.js';
+import type { QuarantineStore } from './quarantine-store.js';
+import { restoreItem } from './restore-item.js';
+
+export interface RescanOutcome {
+  readonly id: string;
+  readonly path: string;
+  readonly result: 'still-detected' | 'restored' | 'kept' | 'error';
+  readonly detections?: readonly Detection[];
+  readonly reason?: string;
+}
+
+export interface RescanOptions {
+  /** New engine and its sequence; absent = decide by exceptions alone (no rescan). */
+  readonly engine?: Engine;
+  readonly sequence?: number;
+  readonly exceptions: ExceptionMatcher;
+  /** Restore what is no longer detected ("repair and restore files in quarantine silently"). */
+  readonly autoRestore: boolean;
+}
+
+/**
+ * Rescans every quarantined item (decrypted in memory, never written to disk) and silently
+ * restores what the engine no longer detects, or what an exception now covers. An item whose
+ * original place is taken stays, with the error recorded. Still-detected items get their virus
+ * name and definitions sequence updated.
+ */
+export async function rescanQuarantine(store: QuarantineStore, options: RescanOptions): Promise<RescanOutcome[]> {
+  const outcomes: RescanOutcome[] = [];
+  for (const item of store.records.held().filter((i) => i.phase === 'complete')) {
+    let detections: Detection[];
+    try {
+      detections = options.engine ? scanItem(store, item, options.engine) : [...item.detections];
+    } catch (err) {
+      store.records.addError(item.id, { word: err instanceof QuarantineError ? err.word : 'internal', message: `rescan failed: ${(err as Error).message}` });
+      outcomes.push({ id: item.id, path: item.originalPath, result: 'error', reason: (err as Error).message });
+      continue;
+    }
+    const left = options.exceptions.filter(item.originalPath, detections, () => item.sha256);
+    if (left.length > 0) {
+      if (options.engine && options.sequence !== undefined) store.records.setDetection(item.id, left[0]!.signature, left, options.sequence);
+      outcomes.push({ id: item.id, path: item.originalPath, result: 'still-detected', detections: left });
+      continue;
+    }
+    const byException = detections.length > 0;
+    if (!options.autoRestore && !byException) {
+      outcomes.push({ id: item.id, path: item.originalPath, result: 'kept', reason: 'no longer detected; automatic restore is off' });
+      continue;
+    }
+    const reason = byException ? 'an exception covers it' : `no longer detected by definitions sequence ${options.sequence}`;
+    try {
+      await restoreItem(store, item.id, { reason, ...(!byException && { state: 'misfired' }) });
+      outcomes.push({ id: item.id, path: item.originalPath, result: 'restored', reason });
+    } catch (err) {
+      outcomes.push({ id: item.id, path: item.originalPath, result: 'kept', reason: (err as Error).message });
+    }
+  }
+  return outcomes;
+}
+
+function scanItem(store: QuarantineStore, item: QuarantineItem, engine: Engine): Detection[] {
+  const session = engine.createScan(item.size);
+  readItemContent(store, item, (chunk) => session.update(chunk));
+  return [...session.finish().detections];
+}

@@ -1,0 +1,7 @@
+import { sql as quarantine } from './001-quarantine.js';
+
+/**
+ * Migrations in order; migration N brings the database to `user_version` N. Never edit a
+ * published one: add the next number.
+ */
+export const MIGRATIONS: readonly string[] = [quarantine];
