@@ -8,6 +8,7 @@ import { QuarantineError } from './quarantine-errors.js';
  */
 export function resolveUnderRoot(root: string, systemPath: string): string {
   if (!isAbsolute(systemPath)) throw new QuarantineError('malformed', `path ${systemPath} is not absolute`, { path: systemPath });
+  if (systemPath.split('/').includes('..')) throw new QuarantineError('malformed', `path ${systemPath} contains ".."; refused`, { path: systemPath });
   const real = join(root, normalize(systemPath));
   if (!isInside(root, real)) throw new QuarantineError('malformed', `path ${systemPath} escapes the root ${root}`, { path: systemPath });
   return real;
