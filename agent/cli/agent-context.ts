@@ -4,7 +4,7 @@ import { loadConfig, overridesFromArgv, type AgentConfig } from '../config/index
 import type { EventSink } from '../events/agent-event.js';
 import { ExceptionList } from '../exceptions/exception-list.js';
 import { AGENT_OPTIONS } from '../options/agent-options.js';
-import type { OptionSpec } from '../options/option-spec.js';
+import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { QuarantineStore } from '../quarantine/quarantine-store.js';
 import { recoverStore } from '../quarantine/recover.js';
 import { createSideEffectPort } from '../quarantine/side-effect-adapter.js';
@@ -32,10 +32,15 @@ export const CONTEXT_OPTIONS: readonly OptionSpec[] = [
  * built-in defaults) with --state-dir/--root overrides.
  * @throws ConfigError naming the file and key.
  */
-export async function loadCommandConfig(argv: Readonly<Record<string, unknown>>): Promise<AgentConfig> {
+export async function loadCommandConfig(argv: Readonly<Record<string, unknown>>, specs: readonly OptionSpec[] = CONTEXT_OPTIONS): Promise<AgentConfig> {
   const given = (argv['config'] as string | undefined) ?? process.env['EPQ_CONFIG'];
   const file = given ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
-  return loadConfig({ ...(file !== undefined && { file }), overrides: overridesFromArgv(argv, CONTEXT_OPTIONS) });
+  return loadConfig({ ...(file !== undefined && { file }), overrides: overridesFromArgv(argv, specs.filter((s) => s !== CONFIG_FILE_OPTION)) });
+}
+
+/** The context flags for yargs, without defaults so that an absent flag never masks the config file. */
+export function contextYargsOptions(): ReturnType<typeof toYargsOptions> {
+  return toYargsOptions(CONTEXT_OPTIONS, { defaults: false });
 }
 
 export interface QuarantineContext {

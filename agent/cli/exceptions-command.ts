@@ -3,7 +3,7 @@ import { rescanQuarantine } from '../quarantine/rescan-quarantine.js';
 import type { ExceptionKind } from '../exceptions/exception-list.js';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION } from '../options/scan-options.js';
-import { CONTEXT_OPTIONS, loadCommandConfig, openQuarantine } from './agent-context.js';
+import { contextYargsOptions, loadCommandConfig, openQuarantine } from './agent-context.js';
 import type { SetExit } from './commands.js';
 import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
 import { renderTable } from './table.js';
@@ -23,7 +23,7 @@ type Args = Record<string, unknown> & { json?: boolean; id?: number; sha256?: st
 export function registerExceptionsCommand(parser: Argv, setExit: SetExit): void {
   parser.command('exceptions', 'Manage exceptions ("allow application")', (y) =>
     y
-      .options(toYargsOptions(CONTEXT_OPTIONS))
+      .options(contextYargsOptions())
       .command('add', 'Add an exception; quarantined items it covers are restored', (c) => c.options(toYargsOptions([...KINDS, JSON_OUTPUT_OPTION])), async (argv) => {
         const a = argv as Args;
         const given = (['sha256', 'path', 'signature'] as ExceptionKind[]).filter((k) => a[k] !== undefined);

@@ -5,7 +5,7 @@ import { QuarantineError } from '../quarantine/quarantine-errors.js';
 import { restoreItem } from '../quarantine/restore-item.js';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION } from '../options/scan-options.js';
-import { CONTEXT_OPTIONS, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
+import { contextYargsOptions, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
 import type { SetExit } from './commands.js';
 import { confirm } from './confirm.js';
 import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
@@ -55,7 +55,7 @@ export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void 
     setExit(await withQuarantine(argv as Args, (ctx) => fn(argv as Args, ctx)));
   parser.command('quarantine', 'View and manage the local quarantine', (y) =>
     y
-      .options(toYargsOptions(CONTEXT_OPTIONS))
+      .options(contextYargsOptions())
       .command('list', 'List quarantined items (the guide\'s columns)', (c) => c.options(toYargsOptions([JSON_OUTPUT_OPTION, ALL])), run(async (argv, ctx) => {
         const items = argv.all ? ctx.store.records.all() : ctx.store.records.held();
         process.stdout.write(argv.json ? `${JSON.stringify(items)}\n` : `${renderItemTable(items)}\n`);

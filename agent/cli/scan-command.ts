@@ -12,7 +12,7 @@ import { ProgressLine } from '../scan/progress-line.js';
 import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
 import { sha256File } from '../scan/sha256-file.js';
 import { openDatabase } from '../store/open-database.js';
-import { CONTEXT_OPTIONS, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
+import { contextYargsOptions, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
 import type { SetExit } from './commands.js';
 import { TRUSTED_KEYS_OPTION } from './defs-command.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
@@ -47,7 +47,8 @@ export function registerScanCommand(parser: Argv, setExit: SetExit): void {
     (y) =>
       y
         .positional('paths', { describe: 'Files or folders to scan', type: 'string', array: true })
-        .options(toYargsOptions([...SCAN_OPTIONS, ACTION_OPTION, ...SCAN_SOURCE_OPTIONS, TRUSTED_KEYS_OPTION, JSON_OUTPUT_OPTION, ...CONTEXT_OPTIONS]))
+        .options(toYargsOptions([...SCAN_OPTIONS, ACTION_OPTION, ...SCAN_SOURCE_OPTIONS, TRUSTED_KEYS_OPTION, JSON_OUTPUT_OPTION]))
+        .options(contextYargsOptions())
         .epilog('Exit status: 0 nothing found, 1 detections, 2 errors (and no detections).'),
     async (argv) => setExit(await runScan(argv as unknown as ScanArgs)),
   );

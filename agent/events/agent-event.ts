@@ -11,6 +11,8 @@ export type AgentEventName =
   | 'restore failed'
   | 'deleted'
   | 'purged'
+  | 'quarantine rescanned'
+  | 'config reloaded'
   | 'exception added'
   | 'exception removed'
   | 'new certified definitions arrived'

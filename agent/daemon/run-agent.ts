@@ -1,0 +1,214 @@
+import type { FSWatcher } from 'chokidar';
+import { loadConfig, type AgentConfig } from '../config/index.js';
+import type { AgentEvent, EventSink } from '../events/agent-event.js';
+import { createEventLogger, type ConsoleMode, type EventLogger } from '../logging/index.js';
+import { openQuarantine, type QuarantineContext } from '../cli/agent-context.js';
+import { purgeQuarantine } from '../quarantine/purge.js';
+import { rescanQuarantine } from '../quarantine/rescan-quarantine.js';
+import { acquireAgentLock, ensureStateDir, prepareWatchPaths, type AgentLock } from '../runtime/index.js';
+import type { DefinitionsChange } from '../updates/active-definitions.js';
+import { followStore, openUpdateContext, type StoreFollower, type UpdateContext } from '../updates/update-context.js';
+import { startUpdatePolling, type CheckResult, type UpdatePoller } from '../updates/update-source.js';
+import { startFolderWatcher } from '../watch/folder-watcher.js';
+import { OnAccessScanner } from '../watch/on-access-scanner.js';
+import { ScanQueue } from '../watch/scan-queue.js';
+import { writeStatusFile } from './agent-status-file.js';
+import { createDetectionHandler } from './detection-handler.js';
+import { savePendingScans, takePendingScans } from './pending-scans.js';
+
+const PURGE_EVERY_MS = 3_600_000;
+const STATUS_EVERY_MS = 2_000;
+
+/**
+ * The resident agent: watches the protected folders, scans what changes, quarantines
+ * detections, follows definitions updates and rescans the quarantine after each one,
+ * restoring the false positives silently. `start` brings it up; `stop` finishes what is in
+ * flight and releases everything.
+ */
+export class Agent {
+  private lock: AgentLock | null = null;
+  private logger: EventLogger | null = null;
+  private quarantine: QuarantineContext | null = null;
+  private updates: UpdateContext | null = null;
+  private follower: StoreFollower | null = null;
+  private poller: UpdatePoller | null = null;
+  private watcher: FSWatcher | null = null;
+  private scanner: OnAccessScanner | null = null;
+  private readonly queue: ScanQueue;
+  private timers: NodeJS.Timeout[] = [];
+  private rescans: Promise<void> = Promise.resolve();
+  private lastCheck: CheckResult | null = null;
+  private quarantined = 0;
+  private readonly startedAt = new Date().toISOString();
+  readonly events: EventSink;
+
+  constructor(private config: AgentConfig, private readonly consoleMode: ConsoleMode, private readonly extraSink?: EventSink) {
+    this.queue = new ScanQueue(config.watch.queueLimit);
+    this.events = (e: AgentEvent) => {
+      this.logger?.sink(e);
+      this.extraSink?.(e);
+    };
+  }
+
+  /**
+   * @throws StateDirError, AgentLockError (another agent owns the store), LogFileError,
+   *   ConfigError, DatabaseError, WatchLimitError — each naming what is wrong.
+   */
+  async start(): Promise<string[]> {
+    const c = this.config;
+    await ensureStateDir(c.stateDir);
+    this.lock = await acquireAgentLock(c.stateDir);
+    this.logger = createEventLogger({ file: c.log.file, level: c.log.level, maxSize: c.log.maxSize, maxFiles: c.log.maxFiles, console: this.consoleMode });
+    const watch = await prepareWatchPaths(c.watch.paths);
+    this.updates = await openUpdateContext({ stateDir: c.stateDir, trustedKeyFiles: c.definitions.trustedKeys, keep: c.definitions.keep, events: this.events });
+    this.quarantine = await openQuarantine(c, this.events);
+    this.scanner = new OnAccessScanner({
+      queue: this.queue,
+      maxFileSize: c.scan.maxFileSize,
+      exclude: c.watch.exclude,
+      events: this.events,
+      onDetected: createDetectionHandler({
+        store: this.quarantine.store,
+        root: c.root,
+        definitions: this.updates.definitions,
+        exceptions: () => this.quarantine!.exceptions.matcher(),
+        events: this.events,
+        onQuarantined: () => this.quarantined++,
+      }),
+    });
+    this.scanner.useDatabase(this.updates.definitions.current().database);
+    this.updates.definitions.onChange((change) => this.onDefinitionsChange(change));
+    this.scanner.start();
+    this.follower = followStore(this.updates);
+    this.startPolling();
+    await this.startWatcher();
+    for (const path of await takePendingScans(c.stateDir)) this.queue.push(path);
+    this.timers.push(setInterval(() => void this.purge(), PURGE_EVERY_MS), setInterval(() => void this.publishStatus(), STATUS_EVERY_MS));
+    await this.publishStatus();
+    const defs = this.updates.definitions.current();
+    this.events({ name: 'agent started', severity: 'info', message: `epq agent started (pid ${process.pid}) with ${defs.label}`, data: { pid: process.pid, sequence: defs.sequence, watched: c.watch.paths } });
+    return [
+      `state folder: ${c.stateDir}`,
+      `definitions: ${defs.label}`,
+      ...c.watch.paths.map((p) => `protected folder: ${p}${watch.created.includes(p) ? ' (created)' : ''}${watch.missing.includes(p) ? ' (missing: not watched until it exists)' : ''}`),
+      `log: ${c.log.file ?? 'none'}`,
+    ];
+  }
+
+  private startPolling(): void {
+    const source = this.config.definitions.source;
+    if (!source || !this.updates) return;
+    this.poller = startUpdatePolling(this.config.definitions.pollInterval, { ...this.updates, source }, {
+      runNow: true,
+      onResult: (r) => {
+        this.lastCheck = r;
+      },
+    });
+  }
+
+  private async startWatcher(): Promise<void> {
+    this.watcher = await startFolderWatcher({
+      paths: this.config.watch.paths,
+      exclude: this.config.watch.exclude,
+      alwaysExcluded: [this.config.stateDir],
+      stableMs: this.config.watch.stableMs,
+      onFile: (path) => this.queue.push(path),
+      onError: (err) => this.events({ name: 'watch error', severity: 'error', message: err.message }),
+    });
+  }
+
+  /** New definitions: scan with them from now on, then rescan the quarantine (one rescan at a time). */
+  private onDefinitionsChange(change: DefinitionsChange): Promise<void> {
+    this.scanner?.useDatabase(change.current.database);
+    const next = this.rescans.then(() => this.rescanQuarantine(change));
+    this.rescans = next;
+    return next;
+  }
+
+  private async rescanQuarantine(change: DefinitionsChange): Promise<void> {
+    const q = this.quarantine;
+    if (!q) return;
+    const outcomes = await rescanQuarantine(q.store, {
+      engine: change.current.engine,
+      sequence: change.current.sequence,
+      exceptions: q.exceptions.matcher(),
+      autoRestore: this.config.quarantine.autoRestore,
+    });
+    const restored = outcomes.filter((o) => o.result === 'restored').length;
+    this.events({ name: 'quarantine rescanned', severity: 'info', message: `quarantine rescanned with sequence ${change.current.sequence}: ${outcomes.length} item(s), ${restored} restored`, data: { sequence: change.current.sequence, rescanned: outcomes.length, restored } });
+    await this.publishStatus();
+  }
+
+  /** Rescan after an exception was added from the CLI (the agent learns of it at its next rescan). */
+  async applyExceptions(): Promise<void> {
+    const q = this.quarantine;
+    if (!q) return;
+    await rescanQuarantine(q.store, { exceptions: q.exceptions.matcher(), autoRestore: this.config.quarantine.autoRestore });
+  }
+
+  private async purge(): Promise<void> {
+    if (this.quarantine) purgeQuarantine(this.quarantine.store, this.config.quarantine);
+  }
+
+  /** Resolves when every queued file has been scanned (tests, benchmarks). */
+  whenIdle(): Promise<void> {
+    return this.scanner?.whenIdle() ?? Promise.resolve();
+  }
+
+  private async publishStatus(): Promise<void> {
+    const defs = this.updates?.definitions.current();
+    if (!defs) return;
+    await writeStatusFile(this.config.stateDir, {
+      pid: process.pid,
+      startedAt: this.startedAt,
+      updatedAt: new Date().toISOString(),
+      definitions: { sequence: defs.sequence, created: defs.created, certified: defs.certified, label: defs.label },
+      watched: this.config.watch.paths,
+      queued: this.queue.size,
+      scanned: this.scanner?.scanned ?? 0,
+      quarantined: this.quarantined,
+      lastUpdateCheck: this.lastCheck && { at: this.lastCheck.checkedAt, result: this.lastCheck.result, ...(this.lastCheck.reason !== undefined && { reason: this.lastCheck.reason }) },
+    }).catch(() => {});
+  }
+
+  /**
+   * SIGHUP: reads the config file again and applies what can change while running (watched
+   * folders, exclusions, update source and interval, quarantine limits). A bad file is an
+   * event and the running config stays.
+   */
+  async reload(): Promise<void> {
+    let next: AgentConfig;
+    try {
+      next = await loadConfig({ ...(this.config.configFile !== null && { file: this.config.configFile }) });
+    } catch (err) {
+      this.events({ name: 'config reloaded', severity: 'error', message: `config not reloaded, the running one stays: ${(err as Error).message}` });
+      return;
+    }
+    if (next.stateDir !== this.config.stateDir || next.root !== this.config.root) {
+      this.events({ name: 'config reloaded', severity: 'warning', message: 'stateDir and root changes take effect after a restart' });
+    }
+    this.config = { ...next, stateDir: this.config.stateDir, root: this.config.root };
+    await this.watcher?.close();
+    await prepareWatchPaths(this.config.watch.paths);
+    await this.startWatcher();
+    await this.poller?.stop();
+    this.startPolling();
+    this.events({ name: 'config reloaded', severity: 'info', message: 'configuration reloaded', data: { watched: this.config.watch.paths } });
+  }
+
+  /** SIGTERM: stop taking changes, finish files being scanned, keep the rest for next start. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    await this.watcher?.close();
+    await this.poller?.stop();
+    await this.follower?.stop();
+    await this.scanner?.stop();
+    await this.rescans;
+    await savePendingScans(this.config.stateDir, this.queue.take(Number.MAX_SAFE_INTEGER));
+    await this.publishStatus();
+    this.events({ name: 'agent stopped', severity: 'info', message: `epq agent stopped (pid ${process.pid})` });
+    this.quarantine?.close();
+    await this.logger?.close();
+    await this.lock?.release();
+  }
+}

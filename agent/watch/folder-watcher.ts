@@ -1,0 +1,65 @@
+import { watch, type FSWatcher } from 'chokidar';
+import { isInside } from '../quarantine/system-path.js';
+import { compileExcludes } from '../scan/walk.js';
+
+/** The kernel refused more inotify watches; names the sysctl to raise. */
+export class WatchLimitError extends Error {
+  constructor(readonly path: string, options?: { cause?: unknown }) {
+    super(
+      `the inotify watch limit was reached while watching ${path}; raise it with ` +
+        '`sysctl fs.inotify.max_user_watches=524288` (and fs.inotify.max_user_instances), ' +
+        'or put it in /etc/sysctl.d/ to keep it',
+      options,
+    );
+    this.name = 'WatchLimitError';
+  }
+}
+
+export interface FolderWatcherOptions {
+  readonly paths: readonly string[];
+  readonly exclude: readonly string[];
+  /** Never watched, whatever the config says (the agent's own state folder). */
+  readonly alwaysExcluded: readonly string[];
+  /** A file is reported once it stopped changing for this long. */
+  readonly stableMs: number;
+  readonly onFile: (path: string) => void;
+  readonly onError: (err: Error) => void;
+}
+
+/**
+ * On-access scanning's eyes: chokidar over the protected folders. A file created, changed or
+ * moved in is reported once its size and time have been stable for `stableMs`, so a file
+ * being written is scanned once, complete.
+ * @returns the watcher, ready (initial crawl done) when the promise resolves.
+ * @throws WatchLimitError when the inotify limit is too low for the folders.
+ */
+export async function startFolderWatcher(options: FolderWatcherOptions): Promise<FSWatcher> {
+  const excluded = compileExcludes(options.exclude);
+  const ignored = (path: string): boolean => options.alwaysExcluded.some((dir) => isInside(dir, path)) || excluded(path);
+  const watcher = watch([...options.paths], {
+    ignoreInitial: true,
+    persistent: true,
+    followSymlinks: false,
+    ignored,
+    awaitWriteFinish: { stabilityThreshold: options.stableMs, pollInterval: Math.max(20, Math.min(100, options.stableMs / 4)) },
+  });
+  const onFile = (path: string): void => options.onFile(path);
+  watcher.on('add', onFile);
+  watcher.on('change', onFile);
+  await new Promise<void>((resolve, reject) => {
+    const onStartError = (err: unknown): void => reject(toWatchError(err, options.paths));
+    watcher.once('error', onStartError);
+    watcher.once('ready', () => {
+      watcher.off('error', onStartError);
+      resolve();
+    });
+  });
+  watcher.on('error', (err) => options.onError(toWatchError(err, options.paths)));
+  return watcher;
+}
+
+function toWatchError(err: unknown, paths: readonly string[]): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOSPC' || /watchers|ENOSPC/.test(String(e?.message))) return new WatchLimitError(e.path ?? paths.join(', '), { cause: err });
+  return e instanceof Error ? e : new Error(String(err));
+}
