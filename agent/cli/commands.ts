@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { registerDefsCommand } from './defs-command.js';
 import { registerScanCommand } from './scan-command.js';
 import { registerAgentCommand } from './agent-command.js';
+import { registerStatusCommand } from './status-command.js';
 import { registerQuarantineCommand } from './quarantine-command.js';
 import { registerExceptionsCommand } from './exceptions-command.js';
 
@@ -11,6 +12,7 @@ export type SetExit = (code: number) => void;
 export function registerCommands(parser: Argv, setExit: SetExit): void {
   registerScanCommand(parser, setExit);
   registerAgentCommand(parser, setExit);
+  registerStatusCommand(parser, setExit);
   registerQuarantineCommand(parser, setExit);
   registerExceptionsCommand(parser, setExit);
   registerDefsCommand(parser, setExit);
