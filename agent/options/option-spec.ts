@@ -17,6 +17,29 @@ export interface OptionSpec {
   readonly default: unknown;
   readonly help: string;
   readonly choices?: readonly string[];
+  /** `null` is a valid value (meaning "not set"); config files may write it explicitly. */
+  readonly nullable?: boolean;
+  /** A default computed when the config is loaded (from the environment or earlier options). */
+  readonly defaultFrom?: (context: DefaultContext) => unknown;
+  /** How help and docs show a default that `defaultFrom` computes. */
+  readonly defaultText?: string;
+  /** Strings that are paths (resolved against the config file's folder) or http(s) URLs. */
+  readonly format?: 'path' | 'url' | 'path-or-url';
+  /** Bounds of a number, size or duration. */
+  readonly min?: number;
+  readonly max?: number;
+  readonly integer?: boolean;
+  /** Never printed in full (tokens). */
+  readonly secret?: boolean;
+}
+
+/** What a computed default may look at: the environment, the user, and options resolved before it. */
+export interface DefaultContext {
+  readonly env: NodeJS.ProcessEnv;
+  /** Effective user id (-1 where there is none). */
+  readonly uid: number;
+  /** Values of the options listed before this one, by key. */
+  readonly values: Readonly<Record<string, unknown>>;
 }
 
 const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, t: 1024 ** 4 };
@@ -41,17 +64,19 @@ export function coerceOptionValue(spec: OptionSpec, raw: unknown, label = spec.k
 }
 
 function coerceNamed(spec: OptionSpec, raw: unknown): unknown {
+  if (raw === null && spec.nullable) return null;
   switch (spec.type) {
     case 'string':
-      if (typeof raw !== 'string') throw new OptionValueError(spec.key, raw, 'expected a string');
+      if (typeof raw !== 'string') throw new OptionValueError(spec.key, raw, `expected a string${spec.nullable ? ' or null' : ''}`);
       if (spec.choices && !spec.choices.includes(raw)) {
         throw new OptionValueError(spec.key, raw, `expected one of ${spec.choices.join(', ')}`);
       }
+      checkFormat(spec, raw);
       return raw;
     case 'number':
-      if (typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(Number(raw))) return Number(raw);
+      if (typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(Number(raw))) return checkRange(spec, raw, Number(raw));
       if (typeof raw !== 'number' || !Number.isFinite(raw)) throw new OptionValueError(spec.key, raw, 'expected a number');
-      return raw;
+      return checkRange(spec, raw, raw);
     case 'boolean':
       if (typeof raw !== 'boolean') throw new OptionValueError(spec.key, raw, 'expected true or false');
       return raw;
@@ -60,12 +85,37 @@ function coerceNamed(spec: OptionSpec, raw: unknown): unknown {
       if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) {
         throw new OptionValueError(spec.key, raw, 'expected a list of strings');
       }
+      for (const item of list) checkFormat(spec, item);
       return list;
     }
     case 'size':
-      return parseUnitValue(spec, raw, SIZE_UNITS, 'a size such as 500M or 1G');
+      return checkRange(spec, raw, parseUnitValue(spec, raw, SIZE_UNITS, 'a size such as 500M or 1G'));
     case 'duration':
-      return parseUnitValue(spec, raw, DURATION_UNITS, 'a duration such as 30s, 5m or 1h');
+      return checkRange(spec, raw, parseUnitValue(spec, raw, DURATION_UNITS, 'a duration such as 30s, 5m or 1h'));
+  }
+}
+
+function checkRange(spec: OptionSpec, raw: unknown, value: number): number {
+  if (spec.integer && !Number.isInteger(value)) throw new OptionValueError(spec.key, raw, 'expected a whole number');
+  if (spec.min !== undefined && value < spec.min) throw new OptionValueError(spec.key, raw, `expected at least ${spec.min}`);
+  if (spec.max !== undefined && value > spec.max) throw new OptionValueError(spec.key, raw, `expected at most ${spec.max}`);
+  return value;
+}
+
+const URL_LIKE = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//;
+
+function checkFormat(spec: OptionSpec, value: string): void {
+  if (!spec.format) return;
+  if (value.trim() === '') throw new OptionValueError(spec.key, value, `expected ${spec.format === 'url' ? 'a URL' : 'a path'}, not an empty string`);
+  if (spec.format === 'path' || (spec.format === 'path-or-url' && !URL_LIKE.test(value))) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new OptionValueError(spec.key, value, `expected an http:// or https:// URL${spec.format === 'path-or-url' ? ' or a folder' : ''}`);
   }
 }
 
@@ -79,8 +129,11 @@ function parseUnitValue(spec: OptionSpec, raw: unknown, units: Record<string, nu
   throw new OptionValueError(spec.key, raw, `expected ${what}`);
 }
 
-/** Builds the yargs option table for the specs that have a flag. */
-export function toYargsOptions(specs: readonly OptionSpec[]): Record<string, YargsOption> {
+/**
+ * Builds the yargs option table for the specs that have a flag. With `defaults: false` a flag
+ * that is not given stays undefined, so it can override a config file without masking it.
+ */
+export function toYargsOptions(specs: readonly OptionSpec[], { defaults = true } = {}): Record<string, YargsOption> {
   const out: Record<string, YargsOption> = {};
   for (const spec of specs) {
     if (!spec.flag) continue;
@@ -91,7 +144,8 @@ export function toYargsOptions(specs: readonly OptionSpec[]): Record<string, Yar
       coerce: (value: unknown) => (value === undefined ? value : coerceOptionValue(spec, value, `--${spec.flag}`)),
     };
     if (spec.alias) option.alias = spec.alias;
-    if (spec.default !== undefined && spec.default !== null) option.default = spec.default;
+    if (defaults && spec.default !== undefined && spec.default !== null) option.default = spec.default;
+    if (spec.defaultText) option.defaultDescription = spec.defaultText;
     if (spec.choices) option.choices = [...spec.choices];
     out[spec.flag] = option;
   }
