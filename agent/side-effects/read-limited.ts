@@ -1,0 +1,71 @@
+import { constants, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { resolveInRoot, type RootedPath } from './rooted-path.js';
+import { SideEffectPathError } from './side-effect-errors.js';
+import type { SideEffectWarning } from './side-effect.js';
+
+/** Why a file was not read; the search turns it into a warning (or ignores a plain ENOENT). */
+export class ReadSkip {
+  constructor(readonly path: string, readonly reason: string, readonly code?: string) {}
+
+  toWarning(): SideEffectWarning {
+    return this.code === undefined ? { path: this.path, reason: this.reason } : { path: this.path, reason: this.reason, code: this.code };
+  }
+}
+
+export interface LimitedRead {
+  readonly rooted: RootedPath;
+  readonly bytes: Buffer;
+  /** Taken before reading, so atime is the one the file had before we looked. */
+  readonly stat: Stats;
+}
+
+/** Size of a mebibyte, for caps. */
+export const MIB = 1024 * 1024;
+
+/**
+ * Reads a regular file at a system-namespace path, at most `maxBytes` of it, without leaving the
+ * root and without blocking on a FIFO. Never throws for a file problem: a missing, escaping,
+ * unreadable, special or oversized file comes back as a `ReadSkip`.
+ */
+export async function readLimitedFile(realRoot: string, systemPath: string, maxBytes: number): Promise<LimitedRead | ReadSkip> {
+  let rooted: RootedPath;
+  try {
+    rooted = await resolveInRoot(realRoot, systemPath);
+  } catch (err) {
+    if (err instanceof SideEffectPathError) return new ReadSkip(systemPath, err.reason);
+    throw err;
+  }
+  if (!rooted.exists) return new ReadSkip(systemPath, 'no such file or directory', 'ENOENT');
+  try {
+    // O_NOFOLLOW: the path was resolved just above, so a symlink here was swapped in since.
+    const handle = await open(rooted.realPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) return new ReadSkip(systemPath, 'not a regular file');
+      if (stat.size > maxBytes) return new ReadSkip(systemPath, `larger than the ${maxBytes}-byte cap; not read`, 'EFBIG');
+      const bytes = await readUpTo(handle, maxBytes);
+      if (bytes === undefined) return new ReadSkip(systemPath, `grew past the ${maxBytes}-byte cap while being read`, 'EFBIG');
+      return { rooted, bytes, stat };
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return new ReadSkip(systemPath, e.message, typeof e.code === 'string' ? e.code : undefined);
+  }
+}
+
+async function readUpTo(handle: FileHandle, maxBytes: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    // Reading one byte past the cap tells a file that grew past it from one exactly at it.
+    const chunk = Buffer.alloc(Math.min(MIB, maxBytes + 1 - total));
+    const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
+    if (bytesRead === 0) return Buffer.concat(chunks, total);
+    chunks.push(chunk.subarray(0, bytesRead));
+    total += bytesRead;
+    if (total > maxBytes) return undefined;
+  }
+}
