@@ -9,6 +9,13 @@
  * Only the manifest is signed; it pins every body by size and SHA-256, so one signature check
  * plus one hash per file verifies everything, and the manifest can be shown without reading the
  * bodies. The manifest is a single line so that the signed bytes are unambiguous.
+ *
+ * Two kinds:
+ *   - `full`: `files` lists every file of the set and every body follows.
+ *   - `incremental` (see incremental.ts): the changes from set `baseSequence` to `sequence`.
+ *     `files` STILL lists every file of the resulting set (name, size, SHA-256), `added` names
+ *     the files added or replaced (their bodies follow, in `added` order) and `removed` the files
+ *     of the base set that are gone. Applying one is checked against `files` as a whole.
  */
 import { createHash, sign, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -19,8 +26,9 @@ import type { SigningKey, TrustedKey } from './keys.js';
 
 export const PACKAGE_MAGIC = 'EPQDEFS/1';
 export const PACKAGE_FORMAT_VERSION = 1;
-/** Package kinds this version reads. Incremental packages (sequence N to M) will be added here. */
-export const SUPPORTED_PACKAGE_KINDS: readonly string[] = ['full'];
+export type PackageKind = 'full' | 'incremental';
+/** Package kinds this version reads. */
+export const SUPPORTED_PACKAGE_KINDS: readonly PackageKind[] = ['full', 'incremental'];
 
 /** Bounds on the header lines, so a hostile file can't make us buffer or parse without limit. */
 const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -38,10 +46,17 @@ export interface PackageManifest {
   readonly sequence: number;
   readonly created: string;
   readonly certified: boolean;
-  readonly kind: string;
+  readonly kind: PackageKind;
   readonly keyId: string;
   readonly signatureCount: number;
+  /** Every file of the set the package results in (for an incremental one too). */
   readonly files: readonly ManifestFileEntry[];
+  /** Incremental only: the sequence of the set the changes apply to. */
+  readonly baseSequence?: number;
+  /** Incremental only: files added or replaced; their bodies follow, in this order. */
+  readonly added?: readonly string[];
+  /** Incremental only: files of the base set that the result no longer has. */
+  readonly removed?: readonly string[];
 }
 
 /** The parts of a package before any trust decision: for `epq defs show` and for verification. */
@@ -55,6 +70,47 @@ export interface PackageHeader {
 }
 
 const MANIFEST_KEYS = ['format', 'sequence', 'created', 'certified', 'kind', 'keyId', 'signatureCount', 'files'];
+const INCREMENTAL_KEYS = ['baseSequence', 'added', 'removed'];
+
+/** What a signature vouches for: the manifest, its exact bytes and the signature over them. */
+export interface PackageProof {
+  readonly manifest: PackageManifest;
+  readonly manifestBytes: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/**
+ * A whole set whose every file is pinned by a signed manifest (`proof`): the manifest of the full
+ * package it came in, or of the incremental package that produced it. Keeping the proof lets a
+ * stored set be verified again later without the packages before it.
+ */
+export interface SignedDefinitionsSet extends DefinitionsSet {
+  readonly keyId: string;
+  readonly proof: PackageProof;
+}
+
+/** A full package whose signature and bodies checked out. */
+export interface VerifiedFullPackage {
+  readonly kind: 'full';
+  readonly path: string;
+  readonly manifest: PackageManifest;
+  readonly set: SignedDefinitionsSet;
+}
+
+/** An incremental package whose signature and carried bodies checked out; apply it with applyIncrementalPackage. */
+export interface VerifiedIncrementalPackage {
+  readonly kind: 'incremental';
+  readonly path: string;
+  readonly manifest: PackageManifest;
+  readonly proof: PackageProof;
+  readonly sequence: number;
+  readonly baseSequence: number;
+  /** The bodies the package carries (files added or replaced), in `manifest.added` order. */
+  readonly added: readonly DefinitionsFile[];
+  readonly removed: readonly string[];
+}
+
+export type VerifiedPackage = VerifiedFullPackage | VerifiedIncrementalPackage;
 const FILE_ENTRY_KEYS = ['name', 'size', 'sha256'];
 
 /**
@@ -73,11 +129,19 @@ export function encodeDefinitionsPackage(set: DefinitionsSet, signingKey: Signin
     signatureCount: set.signatureCount,
     files: set.files.map((f) => ({ name: f.name, size: f.data.byteLength, sha256: sha256Hex(f.data) })),
   };
+  return Buffer.concat([signedHead(manifest, signingKey, label), ...set.files.map((f) => f.data)]);
+}
+
+/**
+ * Checks a manifest with the reader's rules, signs it and returns the package head (magic,
+ * manifest line, signature line); the caller appends the bodies.
+ * @throws DefinitionsPackageError (with `path` = `label`) when the manifest is invalid.
+ */
+export function signedHead(manifest: PackageManifest, signingKey: SigningKey, label: string): Buffer {
   validateManifest(manifest, label);
   const manifestBytes = Buffer.from(JSON.stringify(manifest), 'utf8');
   const signature = sign(null, manifestBytes, signingKey.key).toString('base64');
-  const head = Buffer.from(`${PACKAGE_MAGIC}\n${manifestBytes.toString('utf8')}\n${signature}\n`, 'utf8');
-  return Buffer.concat([head, ...set.files.map((f) => f.data)]);
+  return Buffer.from(`${PACKAGE_MAGIC}\n${manifestBytes.toString('utf8')}\n${signature}\n`, 'utf8');
 }
 
 /**
@@ -85,11 +149,11 @@ export function encodeDefinitionsPackage(set: DefinitionsSet, signingKey: Signin
  * check the signature or the bodies: what it returns is not to be trusted.
  * @throws DefinitionsPackageError for a bad magic line, a malformed manifest or signature line.
  */
-export function readPackageHeader(bytes: Uint8Array, path: string): PackageHeader {
+export function readPackageHeader(bytes: Uint8Array, path: string, magic: string = PACKAGE_MAGIC): PackageHeader {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magicEnd = buf.indexOf(0x0a);
-  if (magicEnd < 0 || buf.subarray(0, magicEnd).toString('latin1') !== PACKAGE_MAGIC) {
-    throw new DefinitionsPackageError(path, `not an epq definitions package (the first line is not "${PACKAGE_MAGIC}")`);
+  if (magicEnd < 0 || buf.subarray(0, magicEnd).toString('latin1') !== magic) {
+    throw new DefinitionsPackageError(path, `not an epq definitions ${magic === PACKAGE_MAGIC ? 'package' : 'file'} (the first line is not "${magic}")`);
   }
   const manifestStart = magicEnd + 1;
   const manifestEnd = buf.indexOf(0x0a, manifestStart);
@@ -119,20 +183,67 @@ export function readPackageHeader(bytes: Uint8Array, path: string): PackageHeade
 }
 
 /**
- * Verifies a package and returns its set: magic, manifest shape, signature by one of the trusted
- * keys, each file's size and SHA-256, no missing or extra bytes, and a valid `epq-meta.json`.
- * Signature syntax is not parsed here (see testLoadDefinitions).
+ * Verifies a package of either kind: magic, manifest shape, signature by one of the trusted keys,
+ * each carried file's size and SHA-256, no missing or extra bytes, and (full packages) a valid
+ * `epq-meta.json`. Signature syntax is not parsed here (see testLoadDefinitions); an incremental
+ * package is checked as a whole only when applied to its base (applyIncrementalPackage).
  * @throws DefinitionsPackageError naming `path` and the first problem found.
  */
-export function decodeDefinitionsPackage(bytes: Uint8Array, path: string, trustedKeys: readonly TrustedKey[]): DefinitionsSet {
+export function verifyDefinitionsPackage(bytes: Uint8Array, path: string, trustedKeys: readonly TrustedKey[]): VerifiedPackage {
   const header = readPackageHeader(bytes, path);
+  verifyHeaderSignature(header, path, trustedKeys);
+  const { manifest } = header;
+  const proof: PackageProof = { manifest, manifestBytes: header.manifestBytes, signature: header.signature };
+  if (manifest.kind === 'full') {
+    return { kind: 'full', path, manifest, set: signedSetOf(proof, sliceBodies(bytes, header.bodyOffset, manifest.files, path), path) };
+  }
+  const byName = new Map(manifest.files.map((f) => [f.name, f]));
+  const carried = (manifest.added ?? []).map((name) => byName.get(name)!);
+  return {
+    kind: 'incremental',
+    path,
+    manifest,
+    proof,
+    sequence: manifest.sequence,
+    baseSequence: manifest.baseSequence!,
+    added: sliceBodies(bytes, header.bodyOffset, carried, path),
+    removed: manifest.removed ?? [],
+  };
+}
+
+/**
+ * Verifies a FULL package and returns its set (see verifyDefinitionsPackage).
+ * @throws DefinitionsPackageError naming `path` and the first problem found, including an
+ *   incremental package, which is not a set on its own.
+ */
+export function decodeDefinitionsPackage(bytes: Uint8Array, path: string, trustedKeys: readonly TrustedKey[]): SignedDefinitionsSet {
+  const pkg = verifyDefinitionsPackage(bytes, path, trustedKeys);
+  if (pkg.kind === 'incremental') {
+    throw new DefinitionsPackageError(path, `is an incremental package (${pkg.baseSequence}->${pkg.sequence}), not a whole set; install it over set ${pkg.baseSequence} with \`epq defs install\``);
+  }
+  return pkg.set;
+}
+
+/**
+ * Checks that the manifest is signed by one of `trustedKeys`.
+ * @throws DefinitionsPackageError for an untrusted key or a signature that does not match.
+ */
+export function verifyHeaderSignature(header: PackageProof, path: string, trustedKeys: readonly TrustedKey[]): void {
   const { manifest } = header;
   const key = trustedKeys.find((k) => k.keyId === manifest.keyId);
   if (!key) throw new DefinitionsPackageError(path, `signed by an untrusted key ${manifest.keyId}`);
   if (!verify(null, header.manifestBytes, key.key, header.signature)) {
     throw new DefinitionsPackageError(path, `signature does not match the manifest for key ${manifest.keyId} (the manifest was altered, or signed by a different key)`);
   }
-  const files = sliceBodies(bytes, header.bodyOffset, manifest.files, path);
+}
+
+/**
+ * The set a signed manifest describes, given ALL its files (in manifest order, already checked
+ * against it). Parses `epq-meta.json`.
+ * @throws DefinitionsPackageError for an invalid `epq-meta.json`.
+ */
+export function signedSetOf(proof: PackageProof, files: readonly DefinitionsFile[], path: string): SignedDefinitionsSet {
+  const { manifest } = proof;
   return {
     sequence: manifest.sequence,
     created: manifest.created,
@@ -141,6 +252,7 @@ export function decodeDefinitionsPackage(bytes: Uint8Array, path: string, truste
     files,
     meta: parseMetaOf(files, path),
     signatureCount: manifest.signatureCount,
+    proof,
   };
 }
 
@@ -148,7 +260,7 @@ export function decodeDefinitionsPackage(bytes: Uint8Array, path: string, truste
  * Reads and verifies a package file (see decodeDefinitionsPackage).
  * @throws DefinitionsPackageError when the file can't be read or is refused.
  */
-export async function readDefinitionsPackage(path: string, trustedKeys: readonly TrustedKey[]): Promise<DefinitionsSet> {
+export async function readDefinitionsPackage(path: string, trustedKeys: readonly TrustedKey[]): Promise<SignedDefinitionsSet> {
   return decodeDefinitionsPackage(await readPackageFile(path), path, trustedKeys);
 }
 
@@ -160,7 +272,12 @@ export async function inspectDefinitionsPackage(path: string): Promise<PackageHe
   return readPackageHeader(await readPackageFile(path), path);
 }
 
-function sliceBodies(bytes: Uint8Array, offset: number, entries: readonly ManifestFileEntry[], path: string): DefinitionsFile[] {
+/**
+ * Cuts the bodies of `entries` (in order) out of `bytes` from `offset`, checking each size and
+ * SHA-256 and that nothing is missing or appended.
+ * @throws DefinitionsPackageError for truncated data, trailing bytes or a hash mismatch.
+ */
+export function sliceBodies(bytes: Uint8Array, offset: number, entries: readonly ManifestFileEntry[], path: string): DefinitionsFile[] {
   const expected = entries.reduce((sum, e) => sum + e.size, 0);
   const available = bytes.byteLength - offset;
   if (available < expected) {
@@ -201,10 +318,18 @@ function validateManifest(raw: unknown, path: string): PackageManifest {
   if (!isRecord(raw)) return fail('expected a JSON object');
   // Format and kind first: a newer package should say "unsupported", not "unknown key".
   if (raw.format !== PACKAGE_FORMAT_VERSION) fail(`unsupported format ${JSON.stringify(raw.format)} (this version reads format ${PACKAGE_FORMAT_VERSION})`);
-  if (typeof raw.kind !== 'string' || !SUPPORTED_PACKAGE_KINDS.includes(raw.kind)) {
+  if (typeof raw.kind !== 'string' || !(SUPPORTED_PACKAGE_KINDS as readonly string[]).includes(raw.kind)) {
     fail(`unsupported package kind ${JSON.stringify(raw.kind)} (this version reads: ${SUPPORTED_PACKAGE_KINDS.join(', ')})`);
   }
-  for (const k of Object.keys(raw)) if (!MANIFEST_KEYS.includes(k)) fail(`unknown key "${k}"`);
+  const incremental = raw.kind === 'incremental';
+  for (const k of Object.keys(raw)) {
+    if (MANIFEST_KEYS.includes(k)) continue;
+    if (INCREMENTAL_KEYS.includes(k)) {
+      if (!incremental) fail(`"${k}" is only allowed in an incremental package`);
+      continue;
+    }
+    fail(`unknown key "${k}"`);
+  }
   if (!isCount(raw.sequence) || raw.sequence < 1) fail('"sequence" must be a positive integer');
   if (typeof raw.created !== 'string' || normalizeCreatedDate(raw.created) === null) fail('"created" must be an ISO 8601 date');
   if (typeof raw.certified !== 'boolean') fail('"certified" must be true or false');
@@ -226,16 +351,45 @@ function validateManifest(raw: unknown, path: string): PackageManifest {
     return { name: entry.name as string, size: entry.size as number, sha256: entry.sha256 as string };
   });
   if (!files.some((f) => isSignatureFileName(f.name))) fail('the package holds no signature files');
-  return {
+  const manifest: PackageManifest = {
     format: PACKAGE_FORMAT_VERSION,
     sequence: raw.sequence as number,
     created: raw.created as string,
     certified: raw.certified as boolean,
-    kind: raw.kind as string,
+    kind: raw.kind as PackageKind,
     keyId: raw.keyId as string,
     signatureCount: raw.signatureCount as number,
     files,
   };
+  return incremental ? { ...manifest, ...validateChanges(raw, seen, fail) } : manifest;
+}
+
+/** The incremental part of a manifest: base sequence below `sequence`, and consistent name lists. */
+function validateChanges(raw: Record<string, unknown>, resultNames: ReadonlySet<string>, fail: (reason: string) => never):
+  { baseSequence: number; added: string[]; removed: string[] } {
+  const sequence = raw.sequence as number;
+  if (!isCount(raw.baseSequence)) fail('an incremental package needs "baseSequence", a non-negative integer');
+  const baseSequence = raw.baseSequence as number;
+  if (baseSequence >= sequence) fail(`"baseSequence" ${baseSequence} must be below "sequence" ${sequence}`);
+  const names = (key: 'added' | 'removed'): string[] => {
+    const list = raw[key];
+    if (!Array.isArray(list) || !list.every((n) => typeof n === 'string')) return fail(`an incremental package needs "${key}", a list of file names`);
+    const seen = new Set<string>();
+    for (const name of list as string[]) {
+      if (seen.has(name)) fail(`${key}: file ${name} is listed twice`);
+      seen.add(name);
+    }
+    return list as string[];
+  };
+  const added = names('added');
+  const removed = names('removed');
+  for (const name of added) if (!resultNames.has(name)) fail(`added: file ${name} is not in "files"`);
+  for (const name of removed) {
+    if (resultNames.has(name)) fail(`removed: file ${name} is also in "files"`);
+    const unsafe = describeUnsafeFileName(name);
+    if (unsafe) fail(`removed: unsafe or unsupported file name: ${unsafe}`);
+  }
+  return { baseSequence, added, removed };
 }
 
 async function readPackageFile(path: string): Promise<Uint8Array> {
@@ -248,7 +402,7 @@ async function readPackageFile(path: string): Promise<Uint8Array> {
   }
 }
 
-function sha256Hex(data: Uint8Array): string {
+export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 

@@ -1,4 +1,4 @@
-import { compileEngine } from '../scanner/engine.js';
+import { compileEngine, type Engine } from '../scanner/engine.js';
 import { parseSignatureFiles, type SignatureDatabase } from '../scanner/signature-database.js';
 import { selectSignatureFiles, type DefinitionsFile } from './definitions-set.js';
 
@@ -10,7 +10,17 @@ import { selectSignatureFiles, type DefinitionsFile } from './definitions-set.js
  *   error the scanner raises while compiling is passed through unchanged.
  */
 export function testLoadDefinitions(files: readonly DefinitionsFile[]): SignatureDatabase {
+  return testLoadEngine(files).database;
+}
+
+/**
+ * As testLoadDefinitions, but keeps the compiled engine for callers that go on scanning with it
+ * (the agent's install, the self-test).
+ * @throws as testLoadDefinitions.
+ */
+export function testLoadEngine(files: readonly DefinitionsFile[]): { database: SignatureDatabase; engine: Engine } {
   const database = parseSignatureFiles(selectSignatureFiles(files));
-  compileEngine(database).scanBuffer(new Uint8Array(0));
-  return database;
+  const engine = compileEngine(database);
+  engine.scanBuffer(new Uint8Array(0));
+  return { database, engine };
 }

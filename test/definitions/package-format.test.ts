@@ -143,7 +143,12 @@ test('an invalid epq-meta.json inside a signed package is refused naming the key
 test('unknown package kinds, formats and manifest keys are refused clearly', async () => {
   const { manifest, body } = await splitPackage();
   const variants: [Record<string, unknown>, string][] = [
-    [{ kind: 'incremental' }, 'manifest: unsupported package kind "incremental" (this version reads: full)'],
+    [{ kind: 'delta' }, 'manifest: unsupported package kind "delta" (this version reads: full, incremental)'],
+    [{ kind: 'incremental' }, 'manifest: an incremental package needs "baseSequence", a non-negative integer'],
+    [{ kind: 'incremental', baseSequence: 7, added: [], removed: [] }, 'manifest: "baseSequence" 7 must be below "sequence" 7'],
+    [{ kind: 'incremental', baseSequence: 6, added: ['nope.ndb'], removed: [] }, 'manifest: added: file nope.ndb is not in "files"'],
+    [{ kind: 'incremental', baseSequence: 6, added: [], removed: ['test.ndb'] }, 'manifest: removed: file test.ndb is also in "files"'],
+    [{ baseSequence: 6 }, 'manifest: "baseSequence" is only allowed in an incremental package'],
     [{ format: 2 }, 'manifest: unsupported format 2 (this version reads format 1)'],
     [{ extra: true }, 'manifest: unknown key "extra"'],
     [{ sequence: 0 }, 'manifest: "sequence" must be a positive integer'],
