@@ -12,7 +12,8 @@ import { startUpdatePolling, type CheckResult, type UpdatePoller } from '../upda
 import { startFolderWatcher } from '../watch/folder-watcher.js';
 import { OnAccessScanner } from '../watch/on-access-scanner.js';
 import { ScanQueue } from '../watch/scan-queue.js';
-import { writeStatusFile } from './agent-status-file.js';
+import { readStatusFile, writeStatusFile } from './agent-status-file.js';
+import { queueChangedSince } from './catch-up-scan.js';
 import { createDetectionHandler } from './detection-handler.js';
 import { savePendingScans, takePendingScans } from './pending-scans.js';
 
@@ -39,6 +40,7 @@ export class Agent {
   private rescans: Promise<void> = Promise.resolve();
   private lastCheck: CheckResult | null = null;
   private quarantined = 0;
+  private stopping = false;
   private readonly startedAt = new Date().toISOString();
   readonly events: EventSink;
 
@@ -81,8 +83,10 @@ export class Agent {
     this.scanner.start();
     this.follower = followStore(this.updates);
     this.startPolling();
+    const previous = await readStatusFile(c.stateDir);
     await this.startWatcher();
     for (const path of await takePendingScans(c.stateDir)) this.queue.push(path);
+    if (previous) void this.catchUp(Date.parse(previous.updatedAt));
     this.timers.push(setInterval(() => void this.purge(), PURGE_EVERY_MS), setInterval(() => void this.publishStatus(), STATUS_EVERY_MS));
     await this.publishStatus();
     const defs = this.updates.definitions.current();
@@ -93,6 +97,12 @@ export class Agent {
       ...c.watch.paths.map((p) => `protected folder: ${p}${watch.created.includes(p) ? ' (created)' : ''}${watch.missing.includes(p) ? ' (missing: not watched until it exists)' : ''}`),
       `log: ${c.log.file ?? 'none'}`,
     ];
+  }
+
+  private async catchUp(since: number): Promise<void> {
+    const alwaysExcluded = [this.config.stateDir];
+    const queued = await queueChangedSince(this.config.watch.paths, [...this.config.watch.exclude, ...alwaysExcluded.map((d) => `${d}/**`)], since, (p) => this.queue.push(p), () => this.stopping);
+    if (queued > 0) this.events({ name: 'agent started', severity: 'info', message: `${queued} file(s) changed while the agent was stopped; scanning them`, data: { queued } });
   }
 
   private startPolling(): void {
@@ -198,6 +208,7 @@ export class Agent {
 
   /** SIGTERM: stop taking changes, finish files being scanned, keep the rest for next start. */
   async stop(): Promise<void> {
+    this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     await this.watcher?.close();
     await this.poller?.stop();

@@ -4,7 +4,7 @@ import picomatch from 'picomatch';
 import { describeSystemError } from './scan-errors.js';
 
 export type WalkItem =
-  | { readonly kind: 'file'; readonly path: string; readonly size: number; readonly viaSymlink: boolean }
+  | { readonly kind: 'file'; readonly path: string; readonly size: number; readonly ctimeMs: number; readonly viaSymlink: boolean }
   | { readonly kind: 'skip'; readonly path: string; readonly reason: string }
   | { readonly kind: 'error'; readonly path: string; readonly code: string | undefined; readonly message: string };
 
@@ -67,7 +67,7 @@ async function* walkEntry(
     return;
   }
   if (info.isFile()) {
-    yield { kind: 'file', path, size: info.size, viaSymlink };
+    yield { kind: 'file', path, size: info.size, ctimeMs: info.ctimeMs, viaSymlink };
     return;
   }
   if (!info.isDirectory()) {
