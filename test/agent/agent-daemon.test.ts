@@ -84,12 +84,17 @@ describe('epq agent (real process, folder LiveUpdate source)', () => {
   });
 
   it('silently restores a false positive when the next set no longer detects it', async () => {
+    const cron = 'MAILTO=""\n30 6 * * * u /usr/bin/mail-report /home/u/protected/report.txt\n';
+    await mkdir(join(root, 'etc'), { recursive: true });
+    await writeFile(join(root, 'etc/crontab'), cron);
     await writeFile(join(protectedDir, 'report.txt'), `quarterly ${FP_MARKER} figures\n`);
     await waitUntil(async () => (await list()).some((i) => i.originalPath === '/home/u/protected/report.txt' && i.phase === 'complete'), 15_000, () => agent.output);
     expect(existsSync(join(protectedDir, 'report.txt'))).toBe(false);
+    expect(await readFile(join(root, 'etc/crontab'), 'utf8')).toBe('MAILTO=""\n');
     await copyFile(join(dir, 'defs-2.epqdefs'), join(source, 'defs-2.epqdefs'));
     await waitUntil(() => existsSync(join(protectedDir, 'report.txt')), 20_000, () => `not restored:\n${agent.output}`);
     expect(await readFile(join(protectedDir, 'report.txt'), 'utf8')).toBe(`quarterly ${FP_MARKER} figures\n`);
+    await waitUntil(async () => (await readFile(join(root, 'etc/crontab'), 'utf8')) === cron, 5_000, () => 'crontab line not restored');
     const items = await list();
     expect(items.find((i) => i.originalPath === '/home/u/protected/report.txt')).toMatchObject({ phase: 'restored', state: 'misfired' });
     expect(items.find((i) => i.originalPath === '/home/u/protected/dropped.com')).toMatchObject({ phase: 'complete', definitionsSequence: 2 });
