@@ -54,7 +54,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
     help: 'Folders watched on access (repeatable); the default protected folder is created if missing',
   },
   { key: 'watch.exclude', flag: 'watch-exclude', type: 'strings', default: [], help: 'Glob of paths not to watch; without "/" it matches a name at any depth (repeatable)' },
-  { key: 'watch.stableMs', type: 'duration', default: 200, help: 'A changed file is scanned once it has not changed for this long' },
+  { key: 'watch.stableMs', type: 'duration', default: 100, help: 'A changed file is scanned once it has not changed for this long' },
   { key: 'watch.queueLimit', type: 'number', integer: true, min: 1, default: 10_000, help: 'Most changed files waiting to be scanned at once' },
   { key: 'quarantine.maxSize', type: 'size', default: 500 * 1024 ** 2, help: 'Maximum size of the quarantine; the oldest items are purged beyond it' },
   { key: 'quarantine.maxAge', type: 'duration', default: 90 * 86_400_000, help: 'Items older than this are purged; 0 = keep forever' },

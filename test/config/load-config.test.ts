@@ -43,7 +43,7 @@ describe('loadConfig', () => {
       expect(config.configFile).toBeNull();
       expect(config.stateDir).toBe(join(dir, 'state'));
       expect(config.root).toBe('/');
-      expect(config.watch).toEqual({ paths: [join(dir, 'home', 'epq-protected')], exclude: [], stableMs: 200, queueLimit: 10_000 });
+      expect(config.watch).toEqual({ paths: [join(dir, 'home', 'epq-protected')], exclude: [], stableMs: 100, queueLimit: 10_000 });
       expect(config.quarantine).toEqual({ maxSize: 500 * 1024 * 1024, maxAge: 90 * 24 * 3600 * 1000, autoRestore: true, lowSpaceRatio: 0.9 });
       expect(config.definitions).toEqual({ trustedKeys: [], source: null, pollInterval: 3_600_000, keep: 3 });
       expect(config.central).toEqual({ url: null, retryInterval: 60_000, statusInterval: 3_600_000, stripUserData: false, caFile: null, token: null });
