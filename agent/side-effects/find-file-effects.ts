@@ -17,6 +17,8 @@ export interface SearchContext {
   /** Real paths already searched, so a file reached through two folders is taken once. */
   readonly realPaths: Set<string>;
   readonly warnings: SideEffectWarning[];
+  /** Bytes every reference must contain (the detected file's name): a cheap first filter. */
+  readonly needle?: Buffer;
 }
 
 interface ReadEntry {
@@ -35,9 +37,12 @@ export async function findFileEffects(ctx: SearchContext, folder: WholeFileFolde
   const entries = await listFolder(ctx.realRoot, folder.systemDir, (n) => folder.suffixes.some((s) => n.endsWith(s)), ctx.warnings);
   const found: FoundFileSideEffect[] = [];
   const timers: ReadEntry[] = [];
-  for (const entry of entries) {
-    const candidate = await readEntry(ctx, entry);
+  // Entries are read concurrently: a unit folder holds hundreds of files, and one at a time the
+  // search waited on the file system for most of a detection's latency.
+  const candidates = await Promise.all(entries.map((entry) => readEntry(ctx, entry)));
+  for (const candidate of candidates) {
     if (candidate === undefined) continue;
+    const entry = candidate.entry;
     if (references(ctx, candidate)) found.push(recordFileEffect(folder.role, entry.systemPath, candidate.read));
     else if (entry.name.endsWith('.timer')) timers.push(candidate);
   }
@@ -57,6 +62,10 @@ async function readEntry(ctx: SearchContext, entry: FolderEntry): Promise<ReadEn
     return undefined;
   }
   if (ctx.realPaths.has(read.rooted.realPath)) return undefined;
+  if (ctx.needle && !read.bytes.includes(ctx.needle) && !kind.isSymbolicLink() && !entry.name.endsWith('.timer')) {
+    ctx.realPaths.add(read.rooted.realPath);
+    return undefined;
+  }
   let lines: string[];
   try {
     lines = parseLines(decodeText(read.bytes)).map((l) => l.text);

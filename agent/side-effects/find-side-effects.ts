@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { lstat } from 'node:fs/promises';
 import { findCompanions, type DetectedIdentity } from './find-companions.js';
 import { findFileEffects, type SearchContext } from './find-file-effects.js';
@@ -59,7 +60,7 @@ export async function findSideEffects(options: FindSideEffectsOptions): Promise<
     effects.push(...(await findLineEffects(realRoot, candidate, matcherFor(candidate.home), maxConfigBytes, realPaths, warnings)));
   }
   for (const folder of listWholeFileFolders(homes)) {
-    const ctx: SearchContext = { realRoot, matches: matcherFor(folder.home), maxBytes: maxConfigBytes, realPaths, warnings };
+    const ctx: SearchContext = { realRoot, matches: matcherFor(folder.home), maxBytes: maxConfigBytes, realPaths, warnings, needle: Buffer.from(posix.basename(detectedPath)) };
     effects.push(...(await findFileEffects(ctx, folder)));
   }
   return { effects, warnings };

@@ -1,4 +1,5 @@
-import { constants, type Stats } from 'node:fs';
+import { constants, statSync, type Stats } from 'node:fs';
+import { join } from 'node:path';
 import { open, type FileHandle } from 'node:fs/promises';
 import { resolveInRoot, type RootedPath } from './rooted-path.js';
 import { SideEffectPathError } from './side-effect-errors.js';
@@ -29,6 +30,37 @@ export const MIB = 1024 * 1024;
  * unreadable, special or oversized file comes back as a `ReadSkip`.
  */
 export async function readLimitedFile(realRoot: string, systemPath: string, maxBytes: number): Promise<LimitedRead | ReadSkip> {
+  const key = `${realRoot}\0${systemPath}`;
+  const cached = CACHE.get(key);
+  if (cached && cached.bytes.length <= maxBytes && isSameFile(cached.stat, join(realRoot, systemPath))) return cached;
+  const read = await readUncached(realRoot, systemPath, maxBytes);
+  if (read instanceof ReadSkip) CACHE.delete(key);
+  else {
+    if (CACHE.size >= CACHE_LIMIT) CACHE.delete(CACHE.keys().next().value!);
+    CACHE.set(key, read);
+  }
+  return read;
+}
+
+/**
+ * Every detection searches the same few hundred persistence files (crontabs, rc files, systemd
+ * units); reading them all each time cost ~0.4 s per detection. What was read is kept, and used
+ * again only while one synchronous stat says it is the very same file, unchanged: same device,
+ * inode, size, mtime and ctime (a swapped symlink or any write changes one of them).
+ */
+const CACHE = new Map<string, LimitedRead>();
+const CACHE_LIMIT = 4096;
+
+function isSameFile(was: Stats, path: string): boolean {
+  try {
+    const now = statSync(path);
+    return now.isFile() && now.dev === was.dev && now.ino === was.ino && now.size === was.size && now.mtimeMs === was.mtimeMs && now.ctimeMs === was.ctimeMs;
+  } catch {
+    return false;
+  }
+}
+
+async function readUncached(realRoot: string, systemPath: string, maxBytes: number): Promise<LimitedRead | ReadSkip> {
   let rooted: RootedPath;
   try {
     rooted = await resolveInRoot(realRoot, systemPath);
