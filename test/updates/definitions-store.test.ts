@@ -8,21 +8,13 @@ import { join } from 'node:path';
 import { installDefinitions } from '../../agent/updates/install-definitions.js';
 import { DefinitionsStore } from '../../agent/updates/definitions-store.js';
 import { followStore, syncWithStore } from '../../agent/updates/update-context.js';
-import { detect, eventNames, makePublisher, markerOf, openContext, removeDir, tempDir, type Publisher } from './helpers.js';
+import { detect, eventNames, makePublisher, markerOf, openContext, removeDir, tempDir, type Publisher, usePublisherFixture } from './helpers.js';
 
 let root: string;
 let pub: Publisher;
 let state: string;
 
-beforeAll(async () => {
-  root = await tempDir();
-  pub = await makePublisher(root);
-});
-afterAll(() => removeDir(root));
-beforeEach(async () => {
-  state = await tempDir('epq-state-');
-});
-afterEach(() => removeDir(state));
+usePublisherFixture((fx) => ({ root, pub, state } = fx));
 
 const storeDir = (): string => join(state, 'definitions');
 async function setFiles(): Promise<string[]> {

@@ -107,3 +107,28 @@ export function detect(ctx: UpdateContext, bytes: Uint8Array): string[] {
 export function eventNames(events: readonly AgentEvent[]): string[] {
   return events.map((e) => e.name);
 }
+
+export interface PublisherFixture {
+  readonly root: string;
+  readonly pub: Publisher;
+  readonly state: string;
+}
+
+/**
+ * Registers the usual hooks of an updates test file: one publisher (keys and packages) in a temp
+ * folder for the whole file, and a fresh state folder for each test. `use` is told each time.
+ */
+export function usePublisherFixture(use: (fixture: PublisherFixture) => void): void {
+  const fx = { root: '', pub: undefined as unknown as Publisher, state: '' };
+  beforeAll(async () => {
+    fx.root = await tempDir();
+    fx.pub = await makePublisher(fx.root);
+    use(fx);
+  });
+  afterAll(() => removeDir(fx.root));
+  beforeEach(async () => {
+    fx.state = await tempDir('epq-state-');
+    use(fx);
+  });
+  afterEach(() => removeDir(fx.state));
+}

@@ -5,21 +5,13 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { installDefinitions } from '../../agent/updates/install-definitions.js';
 import type { DefinitionsChange } from '../../agent/updates/active-definitions.js';
-import { detect, eicar, eventNames, makePublisher, markerOf, openContext, removeDir, setSources, tempDir, type Publisher } from './helpers.js';
+import { detect, eicar, eventNames, makePublisher, markerOf, openContext, removeDir, setSources, tempDir, type Publisher, usePublisherFixture } from './helpers.js';
 
 let root: string;
 let pub: Publisher;
 let state: string;
 
-beforeAll(async () => {
-  root = await tempDir();
-  pub = await makePublisher(root);
-});
-afterAll(() => removeDir(root));
-beforeEach(async () => {
-  state = await tempDir('epq-state-');
-});
-afterEach(() => removeDir(state));
+usePublisherFixture((fx) => ({ root, pub, state } = fx));
 
 test('a fresh store runs the built-in set; full N then N+1 install, switch the engine and report', async () => {
   const { ctx, events } = await openContext(state, [pub.trusted]);

@@ -3,21 +3,13 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { installDefinitions } from '../../agent/updates/install-definitions.js';
 import { rollbackDefinitions } from '../../agent/updates/rollback-definitions.js';
-import { detect, eventNames, makePublisher, markerOf, openContext, removeDir, tempDir, type Publisher } from './helpers.js';
+import { detect, eventNames, makePublisher, markerOf, openContext, removeDir, tempDir, type Publisher, usePublisherFixture } from './helpers.js';
 
 let root: string;
 let pub: Publisher;
 let state: string;
 
-beforeAll(async () => {
-  root = await tempDir();
-  pub = await makePublisher(root);
-});
-afterAll(() => removeDir(root));
-beforeEach(async () => {
-  state = await tempDir('epq-state-');
-});
-afterEach(() => removeDir(state));
+usePublisherFixture((fx) => ({ root, pub, state } = fx));
 
 test('rollback goes to the previous kept set, step by step, until there is none', async () => {
   const { ctx, events } = await openContext(state, [pub.trusted]);

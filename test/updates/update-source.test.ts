@@ -8,21 +8,13 @@ import { basename, join } from 'node:path';
 import { installDefinitions } from '../../agent/updates/install-definitions.js';
 import { rollbackDefinitions } from '../../agent/updates/rollback-definitions.js';
 import { checkForUpdates, planUpdate, readLastCheck, startUpdatePolling, type CheckResult, type SourceCandidate } from '../../agent/updates/update-source.js';
-import { detect, eventNames, makePublisher, markerOf, openContext, removeDir, tempDir, type Publisher } from './helpers.js';
+import { detect, eventNames, makePublisher, markerOf, openContext, removeDir, tempDir, type Publisher, usePublisherFixture } from './helpers.js';
 
 let root: string;
 let pub: Publisher;
 let state: string;
 
-beforeAll(async () => {
-  root = await tempDir();
-  pub = await makePublisher(root);
-});
-afterAll(() => removeDir(root));
-beforeEach(async () => {
-  state = await tempDir('epq-state-');
-});
-afterEach(() => removeDir(state));
+usePublisherFixture((fx) => ({ root, pub, state } = fx));
 
 async function folderWith(name: string, files: readonly string[]): Promise<string> {
   const dir = join(root, name);
