@@ -1,6 +1,4 @@
 import type { Argv } from 'yargs';
-import { Agent } from '../daemon/run-agent.js';
-import { detectConsoleMode } from '../logging/index.js';
 import { AGENT_OPTIONS } from '../options/agent-options.js';
 import { toYargsOptions } from '../options/option-spec.js';
 import { CONFIG_FILE_OPTION, loadCommandConfig } from './agent-context.js';
@@ -17,6 +15,8 @@ export function registerAgentCommand(parser: Argv, setExit: SetExit): void {
     'Run the resident agent: on-access scanning, quarantine, definitions updates',
     (y) => y.options(toYargsOptions([CONFIG_FILE_OPTION, ...AGENT_OPTIONS], { defaults: false })),
     async (argv) => {
+      // The daemon (winston, chokidar) loads only for this command, not for every CLI call.
+      const [{ Agent }, { detectConsoleMode }] = await Promise.all([import('../daemon/run-agent.js'), import('../logging/index.js')]);
       const config = await loadCommandConfig(argv, AGENT_OPTIONS);
       const agent = new Agent(config, detectConsoleMode());
       const lines = await agent.start();

@@ -1,6 +1,5 @@
 /** Who and where this agent runs: the user, computer and address fields of quarantined items. */
 import { userInfo } from 'node:os';
-import si from 'systeminformation';
 
 export interface MachineIdentity {
   /** The user the agent runs as. */
@@ -23,6 +22,8 @@ export function machineIdentity(): Promise<MachineIdentity> {
 }
 
 async function lookUp(): Promise<MachineIdentity> {
+  // Loaded on first use: it costs ~0.1 s at start-up, which every CLI command would pay.
+  const { default: si } = await import('systeminformation');
   const [os, interfaces] = await Promise.all([si.osInfo(), si.networkInterfaces()]);
   const list = Array.isArray(interfaces) ? interfaces : [interfaces];
   const candidates = list.filter((i) => !i.internal && typeof i.ip4 === 'string' && i.ip4 !== '');
