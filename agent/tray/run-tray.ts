@@ -1,0 +1,127 @@
+/**
+ * `epq tray`: wires the pure view (tray-state, tray-render) to the quarantine, the status and
+ * the terminal. It works on the same store and config as the CLI and follows changes that others
+ * make (the agent quarantining, another `epq` restoring) by polling once a second.
+ */
+import type { ReadStream, WriteStream } from 'node:tty';
+import { openQuarantine, type QuarantineContext } from '../cli/agent-context.js';
+import { EXIT_CLEAN } from '../cli/exit-codes.js';
+import type { AgentConfig } from '../config/index.js';
+import { runTrayAction } from './tray-actions.js';
+import { renderTray } from './tray-render.js';
+import { handleKey, initialState, withItems, type TrayEffect, type TrayKey, type TrayState } from './tray-state.js';
+import { TrayStatusReader } from './tray-status.js';
+import { openTerminal, type TrayTerminal } from './tray-terminal.js';
+
+/** How often the store and the status are looked at for changes made by others. */
+export const POLL_MS = 1000;
+
+const BUSY_TEXT: Readonly<Record<Exclude<TrayEffect['kind'], 'quit'>, string>> = {
+  restore: 'Restoring...',
+  delete: 'Deleting...',
+  export: 'Exporting...',
+  allow: 'Adding the exception and restoring what it covers...',
+  update: 'Checking for definitions updates...',
+};
+
+/**
+ * Runs the view until the user quits (q, ctrl-c) or the process is told to stop.
+ * @throws ConfigError, DatabaseError, QuarantineError when the quarantine can't be opened
+ *   (before the terminal is taken over, so the message reads normally).
+ */
+export async function runTray(config: AgentConfig, input: ReadStream, output: WriteStream): Promise<number> {
+  const ctx = await openQuarantine(config);
+  try {
+    const reader = new TrayStatusReader(config);
+    const state = initialState(ctx.store.records.held(), await reader.read());
+    await new TraySession(ctx, reader, openTerminal(input, output), state).run();
+    return EXIT_CLEAN;
+  } finally {
+    ctx.close();
+  }
+}
+
+class TraySession {
+  private dataVersion: unknown;
+  private polling = false;
+  private finish: () => void = () => undefined;
+
+  constructor(
+    private readonly ctx: QuarantineContext,
+    private readonly reader: TrayStatusReader,
+    private readonly terminal: TrayTerminal,
+    private state: TrayState,
+  ) {
+    this.dataVersion = this.readDataVersion();
+  }
+
+  run(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setInterval(() => void this.poll(), POLL_MS);
+      const stop = (): void => {
+        clearInterval(timer);
+        process.off('SIGTERM', stop);
+        process.off('SIGHUP', stop);
+        this.terminal.close();
+        resolve();
+      };
+      this.finish = stop;
+      process.once('SIGTERM', stop);
+      process.once('SIGHUP', stop);
+      this.terminal.onKey((key) => void this.key(key));
+      this.terminal.onResize(() => this.render());
+      this.render();
+    });
+  }
+
+  private render(): void {
+    this.terminal.draw(renderTray(this.state, this.terminal.size()));
+  }
+
+  private async key(key: TrayKey): Promise<void> {
+    const { state, effect } = handleKey(this.state, key);
+    this.state = state;
+    if (effect?.kind === 'quit') return this.finish();
+    this.render();
+    if (effect) await this.perform(effect);
+  }
+
+  /** Keys are ignored while busy (the reducer's busy mode), so actions never overlap. */
+  private async perform(effect: Exclude<TrayEffect, { kind: 'quit' }>): Promise<void> {
+    this.state = { ...this.state, mode: { kind: 'busy', text: BUSY_TEXT[effect.kind] }, message: null };
+    this.render();
+    const message = await runTrayAction(this.ctx, effect);
+    const selected = effect.kind === 'update' ? this.state.selected : new Set<string>();
+    this.state = withItems({ ...this.state, mode: { kind: 'list' }, message, selected }, this.ctx.store.records.held());
+    if (effect.kind === 'update') this.state = { ...this.state, status: await this.reader.read() };
+    this.render();
+  }
+
+  /**
+   * Reloads the items when another connection committed to the database (SQLite's
+   * data_version changes only then), and the status header every time.
+   */
+  private async poll(): Promise<void> {
+    if (this.polling || this.state.mode.kind === 'busy') return;
+    this.polling = true;
+    try {
+      const version = this.readDataVersion();
+      if (version !== this.dataVersion) {
+        this.dataVersion = version;
+        this.state = withItems(this.state, this.ctx.store.records.held());
+      }
+      const status = await this.reader.read();
+      this.state = { ...this.state, status };
+      this.render();
+    } catch (err) {
+      this.state = { ...this.state, message: { text: `Refresh failed: ${(err as Error).message}`, error: true } };
+      this.render();
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private readDataVersion(): unknown {
+    return this.ctx.store.db.pragma('data_version', { simple: true });
+  }
+}
