@@ -1,5 +1,6 @@
 import type { QuarantineItem } from '../quarantine/quarantine-item.js';
 import { formatBytes } from '../scan/format.js';
+import { itemCells } from '../tray/tray-columns.js';
 import { renderTable } from './table.js';
 
 /** The guide's quarantined-file columns (Table 3-1), plus our id to act on. */
@@ -7,18 +8,7 @@ export function renderItemTable(items: readonly QuarantineItem[]): string {
   if (items.length === 0) return 'The quarantine is empty.';
   return renderTable(
     ['ID', 'File name', 'User', 'Computer', 'Date quarantined', 'Status', 'State', 'Virus', 'Defs', 'Errors'],
-    items.map((i) => [
-      i.id,
-      i.fileName,
-      i.userName,
-      i.computer,
-      i.quarantinedAt.replace('T', ' ').slice(0, 19),
-      i.phase === 'restored' ? 'Restored' : i.status,
-      i.state,
-      i.virusName,
-      String(i.definitionsSequence),
-      i.errors.map((e) => e.word).join(',') || '-',
-    ]),
+    items.map((i) => [i.id, ...itemCells(i)]),
   );
 }
 
