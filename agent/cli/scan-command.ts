@@ -7,6 +7,7 @@ import { ExceptionList, type ExceptionMatcher } from '../exceptions/exception-li
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
+import type { QuarantineRequest } from '../quarantine/quarantine-store.js';
 import { toSystemPath } from '../quarantine/system-path.js';
 import { ProgressLine } from '../scan/progress-line.js';
 import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
@@ -127,6 +128,10 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
   return summary.errors > 0 || errors.length > 0 ? EXIT_ERROR : EXIT_CLEAN;
 }
 
+/**
+ * Quarantines every detection of the scan in one batch (a few fsync rounds for all of them).
+ * A file that can't be quarantined is reported and the others go on.
+ */
 async function quarantineAll(
   ctx: QuarantineContext,
   defs: ScanDefinitions,
@@ -135,23 +140,36 @@ async function quarantineAll(
   errors: { path: string; message: string }[],
 ): Promise<{ path: string; id: string }[]> {
   const done: { path: string; id: string }[] = [];
+  const requests: QuarantineRequest[] = [];
+  const accepted: (typeof found)[number][] = [];
   for (const f of found) {
     try {
       const companions = f.detections.flatMap((d) => defs.meta.sideEffects[d.signature]?.companions ?? []);
-      const { item, originalRemoved } = await ctx.store.quarantine({
+      requests.push({
         path: toSystemPath(ctx.config.root, f.path),
         detections: f.detections,
         definitionsSequence: defs.sequence ?? 0,
         companions,
         expected: { dev: f.dev, ino: f.ino },
       });
-      done.push({ path: f.path, id: item.id });
-      say(`${f.path}: quarantined as ${item.id}${originalRemoved ? '' : ' (the original changed meanwhile and was left in place)'}${item.sideEffects.length > 0 ? ` with ${item.sideEffects.length} side effect(s)` : ''}`);
+      accepted.push(f);
     } catch (err) {
       if (!(err instanceof QuarantineError)) throw err;
       errors.push({ path: f.path, message: `not quarantined: ${err.message}` });
       say(`${f.path}: ERROR not quarantined: ${err.message}`);
     }
+  }
+  const results = await ctx.store.quarantineMany(requests);
+  for (const [i, r] of results.entries()) {
+    const f = accepted[i]!;
+    if (!r.ok) {
+      errors.push({ path: f.path, message: `not quarantined: ${r.error.message}` });
+      say(`${f.path}: ERROR not quarantined: ${r.error.message}`);
+      continue;
+    }
+    const { item, originalRemoved } = r.outcome;
+    done.push({ path: f.path, id: item.id });
+    say(`${f.path}: quarantined as ${item.id}${originalRemoved ? '' : ' (the original changed meanwhile and was left in place)'}${item.sideEffects.length > 0 ? ` with ${item.sideEffects.length} side effect(s)` : ''}`);
   }
   return done;
 }

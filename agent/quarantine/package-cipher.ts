@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
+import { createCipheriv, createDecipheriv, type CipherGCM, type DecipherGCM } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { QuarantineError } from './quarantine-errors.js';
+import { pooledRandomBytes } from './random-pool.js';
 
 /** Blob layout: magic (4) | version (1) | IV (12) | AES-256-GCM ciphertext | tag (16). */
 const MAGIC = Buffer.from('EPQQ');
@@ -9,6 +10,18 @@ const IV_LENGTH = 12;
 const TAG_LENGTH = 16;
 export const HEADER_LENGTH = MAGIC.length + 1 + IV_LENGTH;
 export const TRAILER_LENGTH = TAG_LENGTH;
+const READ_CHUNK = 1 << 20;
+
+function damaged(path: string, id: string): QuarantineError {
+  return new QuarantineError('content', `quarantine package ${path} is damaged (bad header)`, { id, path });
+}
+
+/** Reads until `buf` is full or the file ends; returns the bytes read. */
+function readFully(fd: number, buf: Buffer, position: number): number {
+  let got = 0;
+  for (let n; got < buf.length && (n = readSync(fd, buf, got, buf.length - got, position + got)) > 0; ) got += n;
+  return got;
+}
 
 /**
  * Encrypts a package as a stream. The item id is authenticated data, so a blob renamed to
@@ -19,7 +32,8 @@ export class PackageEncryptor {
   readonly header: Buffer;
 
   constructor(key: Buffer, id: string) {
-    const iv = randomBytes(IV_LENGTH);
+    // A fresh random IV per package: with one key for every package, an IV must never repeat.
+    const iv = pooledRandomBytes(IV_LENGTH);
     this.cipher = createCipheriv('aes-256-gcm', key, iv);
     this.cipher.setAAD(Buffer.from(id));
     this.header = Buffer.concat([MAGIC, Buffer.from([VERSION]), iv]);
@@ -50,24 +64,35 @@ export function decryptPackage(path: string, key: Buffer, id: string, onPlain: (
   }
   try {
     const size = fstatSync(fd).size;
-    const header = Buffer.alloc(HEADER_LENGTH);
-    if (size < HEADER_LENGTH + TAG_LENGTH || readSync(fd, header, 0, HEADER_LENGTH, 0) !== HEADER_LENGTH ||
-        !header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== VERSION) {
-      throw new QuarantineError('content', `quarantine package ${path} is damaged (bad header)`, { id, path });
+    if (size < HEADER_LENGTH + TAG_LENGTH) throw damaged(path, id);
+    // A small package is read whole in one call; a big one in 1 MB pieces after its header and tag.
+    const whole = size <= READ_CHUNK;
+    const buf = Buffer.allocUnsafe(whole ? size : READ_CHUNK);
+    let header: Buffer;
+    let tag: Buffer;
+    if (whole) {
+      if (readFully(fd, buf, 0) !== size) throw damaged(path, id);
+      header = buf.subarray(0, HEADER_LENGTH);
+      tag = buf.subarray(size - TAG_LENGTH);
+    } else {
+      header = Buffer.alloc(HEADER_LENGTH);
+      tag = Buffer.alloc(TAG_LENGTH);
+      if (readSync(fd, header, 0, HEADER_LENGTH, 0) !== HEADER_LENGTH || readSync(fd, tag, 0, TAG_LENGTH, size - TAG_LENGTH) !== TAG_LENGTH) throw damaged(path, id);
     }
-    const tag = Buffer.alloc(TAG_LENGTH);
-    readSync(fd, tag, 0, TAG_LENGTH, size - TAG_LENGTH);
+    if (!header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== VERSION) throw damaged(path, id);
     const decipher: DecipherGCM = createDecipheriv('aes-256-gcm', key, header.subarray(MAGIC.length + 1));
     decipher.setAAD(Buffer.from(id));
     decipher.setAuthTag(tag);
-    const buf = Buffer.alloc(1 << 20);
-    let at = HEADER_LENGTH;
     const end = size - TAG_LENGTH;
-    while (at < end) {
-      const n = readSync(fd, buf, 0, Math.min(buf.length, end - at), at);
-      if (n === 0) break;
-      at += n;
-      onPlain(decipher.update(buf.subarray(0, n)));
+    if (whole) {
+      if (end > HEADER_LENGTH) onPlain(decipher.update(buf.subarray(HEADER_LENGTH, end)));
+    } else {
+      for (let at = HEADER_LENGTH; at < end; ) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, end - at), at);
+        if (n === 0) break;
+        at += n;
+        onPlain(decipher.update(buf.subarray(0, n)));
+      }
     }
     try {
       const last = decipher.final();

@@ -63,7 +63,15 @@ function toItem(r: Row): QuarantineItem {
   };
 }
 
-export type NewItem = Omit<QuarantineItem, 'phase' | 'errors' | 'originalRemoved' | 'restoreTarget' | 'restoredAt' | 'packageSize'>;
+/** What is known of an item once its package is written: the record inserted as `stored`. */
+export type NewItem = Omit<QuarantineItem, 'phase' | 'errors' | 'originalRemoved' | 'restoreTarget' | 'restoredAt'>;
+
+/** How moving an item in ended: written by `complete` in one statement. */
+export interface QuarantineFinish {
+  readonly originalRemoved: boolean;
+  readonly sideEffects: readonly StoredSideEffect[];
+  readonly errors: readonly ItemError[];
+}
 
 /** Every statement the quarantine needs, prepared once per database handle. */
 export class QuarantineRecords {
@@ -73,17 +81,17 @@ export class QuarantineRecords {
     this.stmts = {
       insert: db.prepare(`INSERT INTO quarantine_items (id, phase, file_name, original_path, size, sha256, dev, ino, mode, uid, gid,
           atime_ms, mtime_ms, user_name, computer, quarantined_at, virus_name, detections, definitions_sequence, status, state,
-          side_effects, updated_at)
-        VALUES (@id, 'writing', @fileName, @originalPath, @size, @sha256, @dev, @ino, @mode, @uid, @gid, @atimeMs, @mtimeMs,
-          @userName, @computer, @quarantinedAt, @virusName, @detections, @definitionsSequence, @status, @state, @sideEffects, @now)`),
+          side_effects, package_size, updated_at)
+        VALUES (@id, 'stored', @fileName, @originalPath, @size, @sha256, @dev, @ino, @mode, @uid, @gid, @atimeMs, @mtimeMs,
+          @userName, @computer, @quarantinedAt, @virusName, @detections, @definitionsSequence, @status, @state, @sideEffects,
+          @packageSize, @now)`),
       get: db.prepare('SELECT * FROM quarantine_items WHERE id = @id'),
       byPhase: db.prepare('SELECT * FROM quarantine_items WHERE phase = @phase ORDER BY quarantined_at, id'),
       listAll: db.prepare('SELECT * FROM quarantine_items ORDER BY quarantined_at, id'),
       listHeld: db.prepare("SELECT * FROM quarantine_items WHERE phase IN ('stored', 'complete', 'restoring') ORDER BY quarantined_at, id"),
-      stored: db.prepare(`UPDATE quarantine_items SET phase = 'stored', size = @size, sha256 = @sha256, package_size = @packageSize,
-          updated_at = @now WHERE id = @id AND phase = 'writing'`),
+      complete: db.prepare(`UPDATE quarantine_items SET phase = 'complete', original_removed = @originalRemoved, side_effects = @sideEffects,
+          errors = @errors, updated_at = @now WHERE id = @id AND phase = 'stored'`),
       setPhase: db.prepare('UPDATE quarantine_items SET phase = @phase, updated_at = @now WHERE id = @id'),
-      originalRemoved: db.prepare('UPDATE quarantine_items SET original_removed = 1, updated_at = @now WHERE id = @id'),
       sideEffects: db.prepare('UPDATE quarantine_items SET side_effects = @sideEffects, updated_at = @now WHERE id = @id'),
       errors: db.prepare('UPDATE quarantine_items SET errors = @errors, updated_at = @now WHERE id = @id'),
       restoring: db.prepare(`UPDATE quarantine_items SET phase = 'restoring', restore_target = @target, updated_at = @now
@@ -102,7 +110,8 @@ export class QuarantineRecords {
     return new Date().toISOString();
   }
 
-  insertIntent(item: NewItem): void {
+  /** Inserts an item whose package is complete on disk (phase `stored`). */
+  insertStored(item: NewItem): void {
     this.stmts.insert.run({
       ...item,
       detections: JSON.stringify(item.detections),
@@ -129,16 +138,24 @@ export class QuarantineRecords {
     return (this.stmts.listAll.all() as Row[]).map(toItem);
   }
 
-  markStored(id: string, size: number, sha256: string, packageSize: number): boolean {
-    return this.stmts.stored.run({ id, size, sha256, packageSize, now: this.now() }).changes === 1;
+  /** `stored` -> `complete`, with the outcome; false if the item was not `stored`. */
+  complete(id: string, finish: QuarantineFinish): boolean {
+    return this.stmts.complete.run({
+      id,
+      originalRemoved: finish.originalRemoved ? 1 : 0,
+      sideEffects: JSON.stringify(finish.sideEffects),
+      errors: JSON.stringify(finish.errors),
+      now: this.now(),
+    }).changes === 1;
+  }
+
+  /** An error entry stamped now, for `complete` or `addError`. */
+  errorNow(error: Omit<ItemError, 'at'>): ItemError {
+    return { ...error, at: this.now() };
   }
 
   setPhase(id: string, phase: QuarantinePhase): void {
     this.stmts.setPhase.run({ id, phase, now: this.now() });
-  }
-
-  markOriginalRemoved(id: string): void {
-    this.stmts.originalRemoved.run({ id, now: this.now() });
   }
 
   setSideEffects(id: string, sideEffects: readonly StoredSideEffect[]): void {
@@ -176,7 +193,25 @@ export class QuarantineRecords {
     return this.stmts.totals.get() as { count: number; bytes: number };
   }
 
+  /** Runs `fn` in one transaction, committed durably (synchronous FULL). */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)();
+  }
+
+  /**
+   * Runs `fn` in one transaction whose commit is not fsynced (WAL with synchronous NORMAL): a
+   * power cut may lose it, never half of it, and never a later durable commit without it
+   * (the WAL is synced as a whole). Only for writes that start-up recovery redoes when they
+   * are lost, so each one saves an fsync without risking a file.
+   */
+  lazyTransaction<T>(fn: () => T): T {
+    const was = this.db.pragma('synchronous', { simple: true }) as number;
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      // The level is our own integer read back from SQLite, not outside input.
+      this.db.pragma(`synchronous = ${Number(was)}`);
+    }
   }
 }

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readdirSync, readSync, renameSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fsyncDir } from './fsync-dir.js';
 import { readPackage } from './package-parts.js';
-import type { QuarantineItem } from './quarantine-item.js';
+import { QuarantineError } from './quarantine-errors.js';
+import type { ItemError, QuarantineItem, StoredSideEffect } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
-import { restoreTempPath } from './restore-item.js';
+import { restoreTempPath } from './restore-copy.js';
 import { resolveUnderRoot } from './system-path.js';
 
 export interface RecoveryReport {
@@ -12,13 +14,23 @@ export interface RecoveryReport {
   readonly finished: string[];
 }
 
+/** Phases whose item owns a package in the blob folder. */
+const HELD = new Set(['stored', 'complete', 'restoring']);
+
 /**
  * Finishes or rolls back what a crash interrupted, so that every file is either where it was
  * or complete in quarantine (never neither, never half):
- * - `writing`: the original was never touched; drop the partial blob and the record.
- * - `stored`: the package is complete; remove the original if it is still the copied file.
- * - `restoring`: if the file is in place with the right content, finish; else undo.
- * - `deleted`: finish deleting.
+ * - `<id>.tmp` blobs: a recorded item's is complete (fsynced before its record was committed)
+ *   and is published as `<id>.epqq`; any other was being written and is deleted;
+ * - `stored`: if the package is whole (checked: its record may have reached the disk first),
+ *   remove the original if it is still the copied file, then the side effects, and mark it
+ *   `complete`; if not, the original was never touched: drop the record;
+ * - `restoring`: if the file is in place with the right content, or the package is already
+ *   deleted (which happens only once restored), finish; else undo;
+ * - `deleted`: finish deleting;
+ * - `writing` (written by earlier versions before the package): drop the record and blob.
+ * Run it before anything else uses the store: it must not race another process's operations.
+ * @throws the system error of a file operation it can't do (the next start tries again).
  */
 export async function recoverStore(store: QuarantineStore): Promise<RecoveryReport> {
   const report: RecoveryReport = { rolledBack: [], finished: [] };
@@ -28,9 +40,10 @@ export async function recoverStore(store: QuarantineStore): Promise<RecoveryRepo
     store.records.remove(item.id);
     report.rolledBack.push(item.id);
   }
+  tidyTempBlobs(store);
   for (const item of store.records.inPhase('stored')) {
-    await finishQuarantine(store, item);
-    report.finished.push(item.id);
+    if (await finishQuarantine(store, item)) report.finished.push(item.id);
+    else report.rolledBack.push(item.id);
   }
   for (const item of store.records.inPhase('restoring')) {
     if (await finishOrUndoRestore(store, item)) report.finished.push(item.id);
@@ -44,25 +57,85 @@ export async function recoverStore(store: QuarantineStore): Promise<RecoveryRepo
   return report;
 }
 
-async function finishQuarantine(store: QuarantineStore, item: QuarantineItem): Promise<void> {
+/** Publishes the temp blobs of recorded items and deletes the others (a listing: no record names them). */
+function tidyTempBlobs(store: QuarantineStore): void {
+  let changed = false;
+  for (const name of readdirSync(store.blobDir)) {
+    if (!name.endsWith('.tmp')) continue;
+    const id = name.slice(0, -'.tmp'.length);
+    const tmp = join(store.blobDir, name);
+    const item = store.records.get(id);
+    if (item && HELD.has(item.phase) && !existsSync(store.blobPath(id))) renameSync(tmp, store.blobPath(id));
+    else removeIfExists(tmp);
+    changed = true;
+  }
+  // Not needed for safety (a lost rename or unlink is simply redone), but it stops the work
+  // from being repeated at every start.
+  if (changed) fsyncDir(store.blobDir);
+}
+
+/**
+ * Steps 4-7 of `quarantineMany` again, each idempotent, once the package is checked whole: its
+ * record may have reached the disk before it. False when the item was rolled back.
+ */
+async function finishQuarantine(store: QuarantineStore, item: QuarantineItem): Promise<boolean> {
   const real = resolveUnderRoot(store.root, item.originalPath);
-  store.removeOriginal(item.id, real, { dev: item.dev, ino: item.ino, size: item.size, mtimeMs: item.mtimeMs });
-  const pending = item.sideEffects.filter((e) => e.removed === undefined);
-  if (pending.length > 0) {
+  const errors: ItemError[] = [...item.errors];
+  const contents = wholePackage(store, item);
+  if (contents === null) {
+    // The original goes only once the package is durable, so it is still in place: forget the
+    // item. If it is not, someone else deleted both; keep the record to say so.
+    if (existsSync(real)) {
+      removeIfExists(store.blobPath(item.id));
+      store.records.remove(item.id);
+      return false;
+    }
+    errors.push(store.records.errorNow({ word: 'missing', message: 'the quarantine package is missing or damaged, and the original is gone' }));
+    store.records.complete(item.id, { originalRemoved: true, sideEffects: item.sideEffects, errors });
+    return true;
+  }
+  let removal: 'removed' | 'gone' | 'changed';
+  try {
+    removal = store.removeOriginal(real, item);
+    if (removal === 'removed') fsyncDir(dirname(real));
+    if (removal === 'changed') errors.push(store.records.errorNow({ word: 'changed', message: 'the original changed after it was copied; it was left in place' }));
+  } catch (err) {
+    removal = 'changed';
+    errors.push(store.records.errorNow({ word: 'internal', message: `the original could not be removed after a restart: ${(err as Error).message}` }));
+  }
+  let effects: readonly StoredSideEffect[] = item.sideEffects;
+  if (item.sideEffects.some((e) => e.removed === undefined)) {
     try {
-      const contents = readPackage(store.blobPath(item.id), store.key, item, () => {});
-      const effects = await store.sideEffects.remove(item.sideEffects.map((effect, i) => ({ effect, ...(contents[i] && { content: contents[i] }) })));
-      store.records.setSideEffects(item.id, effects);
+      effects = await store.sideEffects.remove(item.sideEffects.map((effect, i) => ({ effect, ...(contents[i] && { content: contents[i] }) })));
     } catch (err) {
-      store.records.addError(item.id, { word: 'internal', message: `side effects not removed after a restart: ${(err as Error).message}` });
+      errors.push(store.records.errorNow({ word: 'internal', message: `side effects not removed after a restart: ${(err as Error).message}` }));
     }
   }
-  store.records.setPhase(item.id, 'complete');
+  store.records.complete(item.id, { originalRemoved: removal !== 'changed', sideEffects: effects, errors });
+  return true;
+}
+
+/** The side-effect bytes of a package that is whole (GCM tag and SHA-256 check), else null. */
+function wholePackage(store: QuarantineStore, item: QuarantineItem): (Buffer | undefined)[] | null {
+  const hash = createHash('sha256');
+  try {
+    const contents = readPackage(store.blobPath(item.id), store.key, item, (chunk) => hash.update(chunk));
+    return hash.digest('hex') === item.sha256 ? contents : null;
+  } catch (err) {
+    if (err instanceof QuarantineError) return null;
+    throw err;
+  }
 }
 
 async function finishOrUndoRestore(store: QuarantineStore, item: QuarantineItem): Promise<boolean> {
   const target = item.restoreTarget;
   if (target) removeIfExists(restoreTempPath(target, item.id));
+  if (!existsSync(store.blobPath(item.id))) {
+    // The package is deleted only after the item was marked restored, in a commit that is not
+    // fsynced: that commit was lost, the restore itself had finished.
+    store.records.markRestored(item.id, item.state);
+    return true;
+  }
   if (!target || !existsSync(target) || sha256Of(target) !== item.sha256) {
     store.records.setPhase(item.id, 'complete');
     return false;
@@ -79,8 +152,17 @@ async function finishOrUndoRestore(store: QuarantineStore, item: QuarantineItem)
   return true;
 }
 
+/** Streamed, so a big restored file is not read into memory whole. */
 function sha256Of(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = openSync(path, 'r');
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 function removeIfExists(path: string): void {

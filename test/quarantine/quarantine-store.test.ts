@@ -177,9 +177,9 @@ describe('quarantine store', () => {
     const real = await fx.writeSystemFile('/grow.log', 'line 1\n');
     const store = await fx.open();
     const original = store.removeOriginal.bind(store);
-    store.removeOriginal = (id, path, copied) => {
+    store.removeOriginal = (path, copied) => {
       writeFileSync(real, 'line 1\nline 2 written meanwhile\n');
-      return original(id, path, copied);
+      return original(path, copied);
     };
     const { item, originalRemoved } = await store.quarantine({ path: '/grow.log', detections: detection, definitionsSequence: 1 });
     expect(originalRemoved).toBe(false);

@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { existsSync, fchmodSync, fchownSync, futimesSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DurableFile } from './package-writer.js';
+import { readPackage } from './package-parts.js';
+import { QuarantineError } from './quarantine-errors.js';
+import type { QuarantineItem } from './quarantine-item.js';
+import type { QuarantineStore } from './quarantine-store.js';
+
+/** Temp name of a restore in progress; recovery derives it from the recorded target. */
+export function restoreTempPath(target: string, id: string): string {
+  return join(dirname(target), `.epq-restore-${id}.tmp`);
+}
+
+/**
+ * Decrypts an item into `tmp` (created, never overwritten) with its owner, mode and times, and
+ * checks the content's SHA-256 before returning. Not fsynced: the caller fsyncs a chunk's
+ * files together with `file.sync()` before linking them into place.
+ * @throws QuarantineError `content` (tampered, or checksum mismatch), `missing` (no package);
+ *   or the system error of a write. The temp file is removed in every case.
+ */
+export async function writeVerifiedCopy(store: QuarantineStore, item: QuarantineItem, tmp: string): Promise<{ file: DurableFile; contents: (Buffer | undefined)[] }> {
+  const file = DurableFile.create(tmp, 0o600);
+  try {
+    const hash = createHash('sha256');
+    const contents = readPackage(store.blobPath(item.id), store.key, item, (chunk) => {
+      hash.update(chunk);
+      file.write([chunk]);
+    });
+    const sha256 = hash.digest('hex');
+    if (sha256 !== item.sha256) {
+      throw new QuarantineError('content', `content checksum of ${item.id} does not match (expected ${item.sha256}, got ${sha256}); item kept`, { id: item.id });
+    }
+    // Only root may give a file away; anyone else restores their own files as themselves.
+    if (process.getuid?.() === 0) fchownSync(file.fd, item.uid, item.gid);
+    fchmodSync(file.fd, item.mode);
+    futimesSync(file.fd, item.atimeMs / 1000, item.mtimeMs / 1000);
+    return { file, contents };
+  } catch (err) {
+    await file.discard();
+    throw err;
+  }
+}
+
+/**
+ * mkdir -p that remembers what it created, so a failed restore leaves no new folders.
+ * @throws the system error of mkdir.
+ */
+export function makeParents(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
+  for (const d of missing) mkdirSync(d, { mode: 0o755 });
+  return missing;
+}
+
+/** Folders to fsync so that a file linked into `target` survives a power cut: its own, and the parent of any it had to create. */
+export function foldersToSync(target: string, createdDirs: readonly string[]): string[] {
+  return [dirname(target), ...createdDirs.map((d) => dirname(d))];
+}
+
+/** Removes the folders a failed restore created, deepest first, stopping at one that is not empty. */
+export function removeCreated(createdDirs: readonly string[]): void {
+  for (const dir of [...createdDirs].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      break;
+    }
+  }
+}
+
+/**
+ * Puts an item back to `complete` after a failed restore, with the error recorded and an event.
+ * Never throws for a file that is already gone.
+ */
+export function abandonRestore(store: QuarantineStore, item: QuarantineItem, tmp: string, createdDirs: readonly string[], err: unknown): QuarantineError {
+  try {
+    unlinkSync(tmp);
+  } catch {
+    // Not created, or already linked and removed: nothing to clean.
+  }
+  removeCreated(createdDirs);
+  const word = err instanceof QuarantineError ? err.word : 'internal';
+  store.records.transaction(() => {
+    store.records.setPhase(item.id, 'complete');
+    store.records.addError(item.id, { word, message: (err as Error).message });
+  });
+  store.events({ name: 'restore failed', severity: 'error', message: `restore of ${item.originalPath} failed: ${(err as Error).message}`, data: { id: item.id, word } });
+  return err instanceof QuarantineError ? err : new QuarantineError('internal', `restore of ${item.id} failed: ${(err as Error).message}`, { id: item.id }, { cause: err });
+}
