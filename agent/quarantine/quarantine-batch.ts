@@ -25,8 +25,12 @@ export type QuarantineResult =
 const CHUNK_ITEMS = 500;
 const CHUNK_BYTES = 1 << 30;
 
-/** Shared by every item: read into, then encrypted out of (the cipher copies). */
-const READ_BUFFER_SIZE = 1 << 20;
+/**
+ * Shared by every item and every batch: read into, then encrypted out of (the cipher copies),
+ * only inside the synchronous encryptInto, so concurrent batches can't interleave on it.
+ * One allocation instead of one per call, which quarantine() of one file per call would pay.
+ */
+let readBuffer: Buffer | undefined;
 
 /** An item whose package is being written; `removal` is set once its original was dealt with. */
 interface Pending {
@@ -50,7 +54,7 @@ interface Pending {
  */
 export async function quarantineBatch(store: QuarantineStore, requests: readonly QuarantineRequest[]): Promise<QuarantineResult[]> {
   const results: QuarantineResult[] = new Array(requests.length);
-  const buf = Buffer.allocUnsafe(READ_BUFFER_SIZE);
+  const buf = (readBuffer ??= Buffer.allocUnsafe(1 << 20));
   for (let next = 0; next < requests.length; ) {
     const pending: Pending[] = [];
     let bytes = 0;

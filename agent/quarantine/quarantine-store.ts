@@ -40,9 +40,9 @@ export interface QuarantineOutcome {
 
 /**
  * The local quarantine: records in SQLite, contents in AES-256-GCM blobs. Moving a file in never
- * loses it: encrypted copy written and fsynced -> record committed -> original removed only if
- * still the same file (see `quarantineMany`). `recoverStore` (run at open) finishes or rolls
- * back whatever a crash interrupted.
+ * loses it: encrypted copy and record made durable -> original removed only if still the same
+ * file (see `quarantineMany`). `recoverStore` (run at open) finishes or rolls back whatever a
+ * crash interrupted.
  */
 export class QuarantineStore {
   readonly db: Db;
@@ -54,7 +54,7 @@ export class QuarantineStore {
   readonly events: EventSink;
 
   /**
-   * Opens (creating) the store under `stateDir` and recovers interrupted operations.
+   * Opens (creating) the store under `stateDir`; run `recoverStore` on it before anything else.
    * @throws DatabaseError or QuarantineError naming the file that is unusable.
    */
   constructor(readonly options: QuarantineStoreOptions) {
@@ -99,7 +99,8 @@ export class QuarantineStore {
    * 4. each original is unlinked if it is still the file that was copied, and each distinct
    *    parent folder is fsynced once;
    * 5. `<id>.tmp` is renamed to `<id>.epqq`;
-   * 6. side effects are removed;
+   * 6. side effects are removed, and what was removed committed durably (only if there were
+   *    any: removed again by recovery, an entry would be found gone and not put back later);
    * 7. one lazy (not fsynced) commit marks the items `complete`.
    * Crash-safe at every point: before 4 the originals are untouched; recovery deletes the
    * unrecorded temp blobs, and checks a recorded package whole (GCM tag and SHA-256) before it
@@ -107,7 +108,9 @@ export class QuarantineStore {
    * whole. Once 2 and 3 are done, the package is durable before the original's removal can be,
    * so recovery publishes a recorded `.tmp` and redoes 4-7 (each idempotent) for an item still
    * `stored`.
-   * Never throws: one result per request, in order; a failed item leaves its original in place.
+   * Never throws: one result per request, in order. A failed item is untouched (its original in
+   * place), unless the failure came after its original was removed: then it is recorded, the
+   * next start finishes it, and the error says so.
    */
   quarantineMany(requests: readonly QuarantineRequest[]): Promise<QuarantineResult[]> {
     return quarantineBatch(this, requests);

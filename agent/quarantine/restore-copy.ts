@@ -70,8 +70,8 @@ export function removeCreated(createdDirs: readonly string[]): void {
 }
 
 /**
- * Puts an item back to `complete` after a failed restore, with the error recorded and an event.
- * Never throws for a file that is already gone.
+ * Puts an item back to `complete` after a failed restore, with the error recorded and an event;
+ * returns the error to report. Never throws.
  */
 export function abandonRestore(store: QuarantineStore, item: QuarantineItem, tmp: string, createdDirs: readonly string[], err: unknown): QuarantineError {
   try {
@@ -81,10 +81,14 @@ export function abandonRestore(store: QuarantineStore, item: QuarantineItem, tmp
   }
   removeCreated(createdDirs);
   const word = err instanceof QuarantineError ? err.word : 'internal';
-  store.records.transaction(() => {
-    store.records.setPhase(item.id, 'complete');
-    store.records.addError(item.id, { word, message: (err as Error).message });
-  });
+  try {
+    store.records.transaction(() => {
+      store.records.setPhase(item.id, 'complete');
+      store.records.addError(item.id, { word, message: (err as Error).message });
+    });
+  } catch {
+    // Still `restoring` with nothing at its target: the next start puts it back to complete.
+  }
   store.events({ name: 'restore failed', severity: 'error', message: `restore of ${item.originalPath} failed: ${(err as Error).message}`, data: { id: item.id, word } });
   return err instanceof QuarantineError ? err : new QuarantineError('internal', `restore of ${item.id} failed: ${(err as Error).message}`, { id: item.id }, { cause: err });
 }

@@ -6,7 +6,7 @@ import type { DurableFile } from './package-writer.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem, SampleState } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
-import { abandonRestore, foldersToSync, makeParents, restoreTempPath, writeVerifiedCopy } from './restore-copy.js';
+import { abandonRestore, foldersToSync, makeParents, removeCreated, restoreTempPath, writeVerifiedCopy } from './restore-copy.js';
 import { chooseRestoreTarget } from './restore-target.js';
 
 export { restoreTempPath } from './restore-copy.js';
@@ -70,7 +70,8 @@ interface Restoring {
  * A crash at any point: recovery finds the target (by the recorded name) and finishes when it
  * is in place with the right content or the blob is already gone, else removes the temp file
  * and puts the item back to `complete`.
- * Never throws: a failed item stays in quarantine with the error recorded.
+ * Never throws: one result per id, in order. A failed item stays in quarantine with the error
+ * recorded (or, if only the last commit failed, is in place and finished by the next start).
  */
 export async function restoreMany(store: QuarantineStore, ids: readonly string[], options: RestoreOptions): Promise<RestoreResult[]> {
   const results: RestoreResult[] = new Array(ids.length);
@@ -117,7 +118,16 @@ async function restoreChunk(store: QuarantineStore, chunk: Restoring[], options:
     results[r.index] = { id: r.item.id, ok: false, error: abandonRestore(store, r.item, r.tmp, r.createdDirs, err) };
   };
   // 2. Durable intent: recovery must know every target before anything appears there.
-  const begun = store.records.transaction(() => chunk.map((r) => store.records.beginRestore(r.item.id, r.target)));
+  let begun: boolean[];
+  try {
+    begun = store.records.transaction(() => chunk.map((r) => store.records.beginRestore(r.item.id, r.target)));
+  } catch (err) {
+    for (const r of chunk) {
+      removeCreated(r.createdDirs);
+      results[r.index] = { id: r.item.id, ok: false, error: asQuarantineError(err, r.item.id) };
+    }
+    return;
+  }
   let live: Restoring[] = [];
   for (const [k, r] of chunk.entries()) {
     if (begun[k]) live.push(r);
@@ -170,9 +180,17 @@ async function restoreChunk(store: QuarantineStore, chunk: Restoring[], options:
     faultPoint('restore:after-side-effects');
   }
   // 6. Lazy commit: if lost, recovery sees `restoring` with the file in place and finishes.
-  store.records.lazyTransaction(() => {
-    for (const { r } of done) store.records.markRestored(r.item.id, options.state ?? r.item.state);
-  });
+  try {
+    store.records.lazyTransaction(() => {
+      for (const { r } of done) store.records.markRestored(r.item.id, options.state ?? r.item.state);
+    });
+  } catch (err) {
+    // The files are in place and their packages kept: the next start sees them and finishes.
+    for (const { r } of done) {
+      results[r.index] = { id: r.item.id, ok: false, error: new QuarantineError('internal', `${r.target} is restored, but the quarantine database could not record it; the next start finishes it: ${(err as Error).message}`, { id: r.item.id, path: r.target }, { cause: err }) };
+    }
+    return;
+  }
   for (const { r, notes } of done) {
     unlinkQuietly(store.blobPath(r.item.id));
     store.events({
