@@ -5,6 +5,7 @@ import { registerAgentCommand } from './agent-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerQuarantineCommand } from './quarantine-command.js';
 import { registerExceptionsCommand } from './exceptions-command.js';
+import { registerCentralCommand } from './central-command.js';
 import { registerTrayCommand } from './tray-command.js';
 
 /** Each command reports its exit code through `setExit`; the entry point owns the process. */
@@ -17,5 +18,6 @@ export function registerCommands(parser: Argv, setExit: SetExit): void {
   registerQuarantineCommand(parser, setExit);
   registerExceptionsCommand(parser, setExit);
   registerDefsCommand(parser, setExit);
+  registerCentralCommand(parser, setExit);
   registerTrayCommand(parser, setExit);
 }

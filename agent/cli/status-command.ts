@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { readStatusFile } from '../daemon/agent-status-file.js';
+import { countForwardBacklog } from '../forward/outbox.js';
 import { toYargsOptions } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION } from '../options/scan-options.js';
 import { QuarantineRecords } from '../quarantine/quarantine-records.js';
@@ -34,11 +35,13 @@ async function collectStatus(argv: Record<string, unknown>): Promise<StatusRepor
   const pointer = store ? await store.readPointer().catch(() => null) : null;
   const check = store ? await readLastCheck(store).catch(() => null) : null;
   let totals = { count: 0, bytes: 0 };
+  let backlog = 0;
   const dbPath = join(config.stateDir, 'agent.db');
   if (existsSync(dbPath)) {
     const db = openDatabase(dbPath);
     try {
       totals = new QuarantineRecords(db).totals();
+      backlog = countForwardBacklog(db);
     } finally {
       db.close();
     }
@@ -53,7 +56,7 @@ async function collectStatus(argv: Record<string, unknown>): Promise<StatusRepor
     lastUpdateCheck: check ? { at: check.checkedAt, result: check.result, ...(check.reason !== undefined && { reason: check.reason }) } : null,
     watched: published?.watched ?? config.watch.paths,
     quarantine: { items: totals.count, bytes: totals.bytes },
-    forwardBacklog: config.central.url ? 0 : null,
+    forwardBacklog: config.central.url ? backlog : null,
   };
 }
 

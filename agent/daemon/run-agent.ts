@@ -1,6 +1,8 @@
 import type { FSWatcher } from 'chokidar';
 import { loadConfig, type AgentConfig } from '../config/index.js';
 import type { AgentEvent, EventSink } from '../events/agent-event.js';
+import type { Forwarder } from '../forward/forwarder.js';
+import { startForwarding } from '../forward/start-forwarding.js';
 import { createEventLogger, type ConsoleMode, type EventLogger } from '../logging/index.js';
 import { openQuarantine, type QuarantineContext } from '../cli/agent-context.js';
 import { purgeQuarantine } from '../quarantine/purge.js';
@@ -30,6 +32,7 @@ export class Agent {
   private lock: AgentLock | null = null;
   private logger: EventLogger | null = null;
   private quarantine: QuarantineContext | null = null;
+  private forwarder: Forwarder | null = null;
   private updates: UpdateContext | null = null;
   private follower: StoreFollower | null = null;
   private poller: UpdatePoller | null = null;
@@ -75,10 +78,14 @@ export class Agent {
         definitions: this.updates.definitions,
         exceptions: () => this.quarantine!.exceptions.matcher(),
         events: this.events,
-        onQuarantined: () => this.quarantined++,
+        onQuarantined: (id) => {
+          this.quarantined++;
+          this.forwarder?.enqueue(id);
+        },
       }),
     });
     this.scanner.useDatabase(this.updates.definitions.current().database);
+    this.forwarder = await startForwarding(c.central, this.quarantine.store, this.events);
     this.updates.definitions.onChange((change) => this.onDefinitionsChange(change));
     this.scanner.start();
     this.follower = followStore(this.updates);
@@ -203,6 +210,8 @@ export class Agent {
     await this.startWatcher();
     await this.poller?.stop();
     this.startPolling();
+    await this.forwarder?.stop();
+    this.forwarder = this.quarantine && (await startForwarding(this.config.central, this.quarantine.store, this.events));
     this.events({ name: 'config reloaded', severity: 'info', message: 'configuration reloaded', data: { watched: this.config.watch.paths } });
   }
 
@@ -215,6 +224,7 @@ export class Agent {
     await this.follower?.stop();
     await this.scanner?.stop();
     await this.rescans;
+    await this.forwarder?.stop();
     await savePendingScans(this.config.stateDir, this.queue.take(Number.MAX_SAFE_INTEGER));
     await this.publishStatus();
     this.events({ name: 'agent stopped', severity: 'info', message: `epq agent stopped (pid ${process.pid})` });

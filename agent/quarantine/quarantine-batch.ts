@@ -1,16 +1,12 @@
-import { closeSync, fstatSync, renameSync, type Stats } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, renameSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { faultPoint } from './fault-injection.js';
-import { openOriginal } from './original-file.js';
 import { fsyncDirAsync, fsyncDirs } from './fsync-dir.js';
-import { DurableFile, encryptInto, type WrittenPackage } from './package-writer.js';
 import { QuarantineError } from './quarantine-errors.js';
-import { pooledRandomBytes } from './random-pool.js';
-import type { ItemError, QuarantineItem, StoredSideEffect } from './quarantine-item.js';
+import type { QuarantineItem, StoredSideEffect } from './quarantine-item.js';
 import type { NewItem } from './quarantine-records.js';
 import type { QuarantineOutcome, QuarantineRequest, QuarantineStore } from './quarantine-store.js';
-import type { CapturedSideEffect } from './side-effect-port.js';
-import { resolveUnderRoot } from './system-path.js';
+import { asQuarantineError, writePackage, type Pending } from './write-package.js';
 
 /** One result per request, in order: a failed item never stops the others. */
 export type QuarantineResult =
@@ -31,21 +27,6 @@ const CHUNK_BYTES = 1 << 30;
  * One allocation instead of one per call, which quarantine() of one file per call would pay.
  */
 let readBuffer: Buffer | undefined;
-
-/** An item whose package is being written; `removal` is set once its original was dealt with. */
-interface Pending {
-  readonly index: number;
-  readonly request: QuarantineRequest;
-  readonly real: string;
-  readonly stat: Stats;
-  readonly id: string;
-  readonly captured: readonly CapturedSideEffect[];
-  readonly written: WrittenPackage;
-  readonly blob: DurableFile;
-  errors: ItemError[];
-  record?: NewItem;
-  removal?: 'removed' | 'gone' | 'changed';
-}
 
 /**
  * Moves many detected files into quarantine with a few fsync rounds for the lot (the protocol,
@@ -70,39 +51,6 @@ export async function quarantineBatch(store: QuarantineStore, requests: readonly
     await finishChunk(store, pending, results);
   }
   return results;
-}
-
-/**
- * Step 1 for one request: checks the original and encrypts it into `<id>.tmp` (not fsynced
- * yet, except the writeback a big file starts as it goes).
- * @throws QuarantineError `malformed`, `missing`, `type`, `changed` or `internal`; nothing is
- *   left behind.
- */
-async function writePackage(store: QuarantineStore, index: number, request: QuarantineRequest, buf: Buffer): Promise<Pending> {
-  const real = resolveUnderRoot(store.root, request.path);
-  const fd = openOriginal(real, request.path);
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new QuarantineError('type', `${request.path} is not a regular file`, { path: request.path });
-    if (request.expected && (request.expected.dev !== stat.dev || request.expected.ino !== stat.ino)) {
-      throw new QuarantineError('changed', `${request.path} was replaced after it was scanned; scan it again`, { path: request.path });
-    }
-    const captured = await store.sideEffects.find(request.path, request.companions ?? []);
-    const id = pooledRandomBytes(8).toString('hex');
-    const blob = DurableFile.create(join(store.blobDir, `${id}.tmp`), 0o600);
-    faultPoint('quarantine:after-intent');
-    let written: WrittenPackage;
-    try {
-      written = encryptInto(blob, fd, store.key, id, captured, buf);
-    } catch (err) {
-      await blob.discard();
-      throw new QuarantineError('internal', `can't write the quarantine package of ${request.path}: ${(err as Error).message}`, { id, path: request.path }, { cause: err });
-    }
-    faultPoint('quarantine:after-blob-write');
-    return { index, request, real, stat, id, captured, written, blob, errors: [] };
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Steps 2 to 7 for a chunk whose packages are written. */
@@ -147,17 +95,17 @@ async function finishChunk(store: QuarantineStore, chunk: Pending[], results: Qu
       lost.push(p);
     }
   }
-  if (lost.length > 0) {
-    try {
-      store.records.transaction(() => lost.forEach((p) => store.records.remove(p.id)));
-    } catch {
-      // Left to recovery: a recorded package that is not whole is dropped, its original kept.
-    }
-    for (const p of lost) await p.blob.discard();
-  }
+  await drop(store, lost);
   if (live.length === 0) return;
   faultPoint('quarantine:after-commit');
   // 4. Originals removed (only if still the file that was copied), each parent folder fsynced once.
+  // Never the original without its package: if the temp blob is gone (deleted by hand) and not
+  // published either (another process's recovery may have done that), drop the record and leave
+  // the original alone.
+  const missing = live.filter((p) => !existsSync(p.blob.path) && !existsSync(store.blobPath(p.id)));
+  for (const p of missing) fail(p, new Error('the package file disappeared'), `${p.request.path} was left in place`);
+  await drop(store, missing);
+  live = live.filter((p) => !missing.includes(p));
   for (const p of live) {
     try {
       p.removal = store.removeOriginal(p.real, p.stat);
@@ -182,7 +130,8 @@ async function finishChunk(store: QuarantineStore, chunk: Pending[], results: Qu
       renameSync(p.blob.path, store.blobPath(p.id));
       published.push(p);
     } catch (err) {
-      fail(p, err, `${p.request.path} is in quarantine, but its package could not be renamed; the next start finishes it`);
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(store.blobPath(p.id))) published.push(p);
+      else fail(p, err, `${p.request.path} is in quarantine, but its package could not be renamed; the next start finishes it`);
     }
     faultPoint('quarantine:after-blob-rename');
   }
@@ -251,6 +200,20 @@ async function keepIf(
   return kept;
 }
 
+/**
+ * Forgets items whose originals were never touched: records, then temp blobs. Never throws: a
+ * record left behind is dropped by recovery, which finds its package missing or not whole.
+ */
+async function drop(store: QuarantineStore, items: readonly Pending[]): Promise<void> {
+  if (items.length === 0) return;
+  try {
+    store.records.transaction(() => items.forEach((p) => store.records.remove(p.id)));
+  } catch {
+    // See above: recovery finishes the job.
+  }
+  for (const p of items) await p.blob.discard();
+}
+
 async function removeSideEffects(store: QuarantineStore, p: Pending): Promise<readonly StoredSideEffect[]> {
   if (p.captured.length === 0) return [];
   try {
@@ -286,9 +249,4 @@ function newRecord(store: QuarantineStore, p: Pending): NewItem {
     state: 'infected',
     sideEffects: p.captured.map((c) => c.effect),
   };
-}
-
-function asQuarantineError(err: unknown, path: string, message?: string, id?: string): QuarantineError {
-  if (err instanceof QuarantineError && message === undefined) return err;
-  return new QuarantineError(err instanceof QuarantineError ? err.word : 'internal', message ?? `can't quarantine ${path}: ${(err as Error).message}`, { path, ...(id && { id }) }, { cause: err });
 }

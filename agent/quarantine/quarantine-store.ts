@@ -78,6 +78,14 @@ export class QuarantineStore {
   }
 
   /**
+   * Where a package is written before its record exists. The writer's pid is in the name so that
+   * another process's recovery (a CLI command while the agent runs) leaves it alone.
+   */
+  tempBlobPath(id: string): string {
+    return join(this.blobDir, `${id}.${process.pid}.tmp`);
+  }
+
+  /**
    * Moves a detected file and its side effects into quarantine: `quarantineMany` of one.
    * @throws QuarantineError: `malformed` (escapes the root), `missing` (gone), `type` (not a
    *   regular file, or a symlink swapped in), `changed` (not the file that was scanned),
@@ -92,18 +100,18 @@ export class QuarantineStore {
   /**
    * Moves many detected files into quarantine (a scan's detections, a burst from the agent) with
    * a handful of fsync rounds for the lot instead of several per file. Per chunk of items:
-   * 1. each original is encrypted into `blobs/<id>.tmp` (O_EXCL); nothing else is touched yet;
+   * 1. each original is encrypted into `blobs/<id>.<pid>.tmp` (O_EXCL); nothing else is touched;
    * 2. every temp blob and the blob folder are fsynced concurrently (ext4 makes concurrent
    *    fsyncs durable in one journal commit), while
    * 3. one durable commit inserts every record as `stored`;
    * 4. each original is unlinked if it is still the file that was copied, and each distinct
    *    parent folder is fsynced once;
-   * 5. `<id>.tmp` is renamed to `<id>.epqq`;
+   * 5. the temp blob is renamed to `<id>.epqq`;
    * 6. side effects are removed, and what was removed committed durably (only if there were
    *    any: removed again by recovery, an entry would be found gone and not put back later);
    * 7. one lazy (not fsynced) commit marks the items `complete`.
    * Crash-safe at every point: before 4 the originals are untouched; recovery deletes the
-   * unrecorded temp blobs, and checks a recorded package whole (GCM tag and SHA-256) before it
+   * unrecorded temp blobs of dead processes, and checks a recorded package whole (GCM tag and SHA-256) before it
    * removes an original, dropping the record instead when the package did not reach the disk
    * whole. Once 2 and 3 are done, the package is durable before the original's removal can be,
    * so recovery publishes a recorded `.tmp` and redoes 4-7 (each idempotent) for an item still

@@ -20,8 +20,8 @@ const HELD = new Set(['stored', 'complete', 'restoring']);
 /**
  * Finishes or rolls back what a crash interrupted, so that every file is either where it was
  * or complete in quarantine (never neither, never half):
- * - `<id>.tmp` blobs: a recorded item's is complete (fsynced before its record was committed)
- *   and is published as `<id>.epqq`; any other was being written and is deleted;
+ * - temp blobs: a recorded item's is published as `<id>.epqq` (checked whole below); any other
+ *   was being written by a process that died, and is deleted;
  * - `stored`: if the package is whole (checked: its record may have reached the disk first),
  *   remove the original if it is still the copied file, then the side effects, and mark it
  *   `complete`; if not, the original was never touched: drop the record;
@@ -57,21 +57,39 @@ export async function recoverStore(store: QuarantineStore): Promise<RecoveryRepo
   return report;
 }
 
-/** Publishes the temp blobs of recorded items and deletes the others (a listing: no record names them). */
+/**
+ * Publishes the temp blobs of recorded items and deletes the others (a listing: no record names
+ * them), except those whose writer is still running: the agent may be writing them while a CLI
+ * command opens the store.
+ */
 function tidyTempBlobs(store: QuarantineStore): void {
   let changed = false;
   for (const name of readdirSync(store.blobDir)) {
     if (!name.endsWith('.tmp')) continue;
-    const id = name.slice(0, -'.tmp'.length);
+    // `<id>.<pid>.tmp`; earlier versions wrote `<id>.tmp`.
+    const [id = '', pid] = name.slice(0, -'.tmp'.length).split('.');
     const tmp = join(store.blobDir, name);
     const item = store.records.get(id);
     if (item && HELD.has(item.phase) && !existsSync(store.blobPath(id))) renameSync(tmp, store.blobPath(id));
+    else if (pid !== undefined && isAlive(Number(pid))) continue;
     else removeIfExists(tmp);
     changed = true;
   }
   // Not needed for safety (a lost rename or unlink is simply redone), but it stops the work
   // from being repeated at every start.
   if (changed) fsyncDir(store.blobDir);
+}
+
+/** True for this process and any other that exists (EPERM: it exists, owned by someone else). */
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

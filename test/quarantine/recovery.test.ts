@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,7 +47,8 @@ describe('recovery after a power cut', () => {
   it('publishes the .tmp package of a recorded item whose rename was lost, with or without its last commit', async () => {
     const one = await quarantined('b.bin');
     const two = await quarantined('c.bin');
-    renameSync(one.store.blobPath(one.id), join(one.store.blobDir, `${one.id}.tmp`));
+    renameSync(one.store.blobPath(one.id), one.store.tempBlobPath(one.id));
+    // Named as earlier versions did, without the writer's pid.
     renameSync(two.store.blobPath(two.id), join(two.store.blobDir, `${two.id}.tmp`));
     setPhase(two.store, two.id, 'stored');
     await recoverStore(one.store);
@@ -69,6 +71,17 @@ describe('recovery after a power cut', () => {
     store.close();
   });
 
+  it("leaves a running writer's temp package alone (a CLI command while the agent works), deletes a dead one's", async () => {
+    const store = await fx.open();
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid;
+    const live = `00112233aabbccdd.${process.ppid}.tmp`;
+    writeFileSync(join(store.blobDir, live), 'being written by a process that is still running');
+    writeFileSync(join(store.blobDir, `0011223344556677.${deadPid}.tmp`), 'left by a process that died');
+    await recoverStore(store);
+    expect(readdirSync(store.blobDir)).toEqual([live]);
+    store.close();
+  });
+
   it('finishes a restore whose last (lazy) commit was lost after the package was deleted', async () => {
     const { store, id, real } = await quarantined('d.bin');
     await restoreItem(store, id, { reason: 't' });
@@ -86,7 +99,7 @@ describe('recovery after a power cut', () => {
     const { store, id, real } = await quarantined('f.bin');
     writeFileSync(real, 'content of f.bin');
     truncateSync(store.blobPath(id), 30);
-    renameSync(store.blobPath(id), join(store.blobDir, `${id}.tmp`));
+    renameSync(store.blobPath(id), store.tempBlobPath(id));
     setPhase(store, id, 'stored');
     expect((await recoverStore(store)).rolledBack).toEqual([id]);
     expect(store.records.get(id)).toBeUndefined();

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { endpointUrl } from '../../central/wire-format.js';
+import { ForwardConfigError } from './forward-errors.js';
+
+export interface EndpointSettings {
+  readonly url: string;
+  /** Bearer token; null = none. */
+  readonly token: string | null;
+  /** PEM CA file trusted for https; null = the system CAs. */
+  readonly caFile: string | null;
+  /** Connections kept open (one per upload in flight). */
+  readonly connections: number;
+}
+
+const SYSTEM_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed while sending',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host name lookup failed',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the server certificate is self-signed and not trusted (set central.caFile)',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the server certificate chain is not trusted (set central.caFile)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the server certificate is not trusted (set central.caFile)',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host',
+};
+
+/** A short, readable reason for a failed request. Never throws. */
+export function describeNetworkError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const known = e.code ? SYSTEM_ERRORS[e.code] : undefined;
+  if (known) return known;
+  if (e.code?.startsWith('HPE_')) return `the answer is not HTTP (${e.code})`;
+  return e.message || String(err);
+}
+
+/**
+ * Where and how the forwarder talks to the Central Quarantine: the URL, TLS trust, the bearer
+ * token and a keep-alive connection pool (one TLS handshake per connection, not per sample).
+ */
+export class CentralEndpoint {
+  readonly base: string;
+  private readonly ca: Buffer | null;
+  private readonly agent: HttpAgent;
+  private readonly https: boolean;
+
+  /** @throws ForwardConfigError for a URL that is not http(s) or a CA file that can't be read. */
+  constructor(private readonly settings: EndpointSettings) {
+    let url: URL;
+    try {
+      url = new URL(settings.url);
+    } catch (err) {
+      throw new ForwardConfigError(settings.url, 'not a valid URL', { cause: err });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ForwardConfigError(settings.url, 'only http:// and https:// URLs are supported');
+    this.base = settings.url;
+    this.https = url.protocol === 'https:';
+    try {
+      this.ca = settings.caFile === null ? null : readFileSync(settings.caFile);
+    } catch (err) {
+      throw new ForwardConfigError(settings.url, `can't read the CA file ${settings.caFile}: ${(err as Error).message}`, { cause: err });
+    }
+    const pool = { keepAlive: true, maxSockets: settings.connections, maxFreeSockets: settings.connections };
+    this.agent = this.https ? new HttpsAgent({ ...pool, ...(this.ca && { ca: this.ca }) }) : new HttpAgent(pool);
+  }
+
+  /** The full URL of a path under the base URL (which may have a path prefix). */
+  urlOf(path: string): URL {
+    return endpointUrl(this.base, path);
+  }
+
+  /** Starts a request; the caller writes the body and listens for `response` and `error`. */
+  request(path: string, method: string, headers: Record<string, string>): ClientRequest {
+    const all: Record<string, string> = { 'user-agent': 'epq-agent', accept: 'application/json', ...headers };
+    if (this.settings.token !== null) all['authorization'] = `Bearer ${this.settings.token}`;
+    const send = this.https ? httpsRequest : httpRequest;
+    return send(this.urlOf(path), { method, headers: all, agent: this.agent });
+  }
+
+  /** Closes pooled connections; requests in flight are aborted by their owners. */
+  close(): void {
+    this.agent.destroy();
+  }
+}

@@ -1,0 +1,130 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { CentralQuarantine, type CentralDefinitions } from './central-quarantine.js';
+import { CentralListenError, SampleRefusal } from './central-errors.js';
+import { readJsonBody, sendJson, sendRefusal } from './http-replies.js';
+import { MAX_STATUS_IDS, PATHS, type StatusQuery } from './wire-format.js';
+
+export interface ServeOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** The store's maximum size in bytes. */
+  readonly maxBytes: number;
+  /** PEM certificate and key: https when given, plain http otherwise. */
+  readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
+  /** Bearer token every request must carry; null = open. */
+  readonly token: string | null;
+  readonly definitions: CentralDefinitions;
+  /** One line per stored or refused sample (the server's log). */
+  readonly log: (line: string) => void;
+}
+
+export interface RunningCentral {
+  /** Where it listens, with the port actually bound (for `--listen HOST:0`). */
+  readonly url: string;
+  readonly central: CentralQuarantine;
+  readonly cleaned: { readonly orphans: number; readonly missing: number };
+  /** Stops taking connections, lets requests in flight finish (up to `graceMs`), closes the store. */
+  close(graceMs?: number): Promise<void>;
+}
+
+const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** Compares digests so that neither the token nor its length leaks through timing. */
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim();
+  return given !== undefined && timingSafeEqual(digest(given), digest(token));
+}
+
+/**
+ * Starts the reference Central Quarantine server.
+ * @throws CentralStoreError (unusable data folder), CentralListenError (address in use, no
+ *   permission) naming the address.
+ */
+export async function startCentralServer(opts: ServeOptions): Promise<RunningCentral> {
+  const { central, cleaned } = CentralQuarantine.open(opts.dataDir, opts.maxBytes, opts.definitions);
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    void route(central, opts, req, res).catch((err: unknown) => {
+      const refusal = err instanceof SampleRefusal ? err : new SampleRefusal('internal', 500, `internal error: ${(err as Error).message}`, {}, { cause: err });
+      const id = refusal.context.id ?? req.headers['x-sample-id'] ?? '-';
+      opts.log(`refused ${String(id)} from ${req.socket.remoteAddress ?? '?'}: ${refusal.word} (HTTP ${refusal.httpStatus}) ${refusal.message}`);
+      // Nobody is left to answer when the connection was lost.
+      if (refusal.word !== 'lost') sendRefusal(res, refusal);
+    });
+  };
+  const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : createHttpServer(handler);
+  // Uploads can be long; a stalled client is still cut off after a minute of silence.
+  server.requestTimeout = 0;
+  server.timeout = 60_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+  } catch (err) {
+    central.close();
+    throw new CentralListenError(`${opts.host}:${opts.port}`, { cause: err });
+  }
+  const { port } = server.address() as AddressInfo;
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  return { url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`, central, cleaned, close: (graceMs = 10_000) => closeServer(server, central, graceMs) };
+}
+
+async function closeServer(server: Server, central: CentralQuarantine, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+  await closed;
+  clearTimeout(timer);
+  central.close();
+}
+
+async function route(central: CentralQuarantine, opts: ServeOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (opts.token !== null && !tokenMatches(req.headers.authorization, opts.token)) {
+    throw new SampleRefusal('declined', 401, 'a valid bearer token is required (Authorization: Bearer TOKEN)');
+  }
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '') || '/';
+  const method = req.method ?? 'GET';
+  if (path === PATHS.samples && method === 'POST') return postSample(central, opts, req, res);
+  if (path === PATHS.statusQuery && method === 'POST') return postStatusQuery(central, req, res);
+  if (method !== 'GET' && method !== 'HEAD') throw new SampleRefusal('malformed', 405, `${method} ${path} is not supported`);
+  if (path === '/') return sendJson(res, 200, describe(central));
+  if (path === PATHS.samples) return sendJson(res, 200, { samples: central.records.list() });
+  const one = /^\/samples\/([^/]+)$/.exec(path);
+  if (one) {
+    const id = decodeURIComponent(one[1]!);
+    const sample = central.records.get(id);
+    if (!sample) throw new SampleRefusal('missing', 404, `no sample ${id}`, { id });
+    return sendJson(res, 200, sample);
+  }
+  throw new SampleRefusal('missing', 404, `nothing at ${path}; try ${PATHS.samples}`);
+}
+
+async function postSample(central: CentralQuarantine, opts: ServeOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { status, reply } = await central.accept(req);
+  opts.log(`${reply.duplicate ? 'duplicate' : 'stored'} ${reply.id} ${JSON.stringify(reply.fileName)} from ${reply.computer}: ${reply.state}, ${reply.status}${reply.state === 'infected' ? ` (${reply.virus})` : ''}`);
+  sendJson(res, status, reply);
+}
+
+async function postStatusQuery(central: CentralQuarantine, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = (await readJsonBody(req, 64 * 1024)) as Partial<StatusQuery> | null;
+  const ids = body?.ids;
+  if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string')) throw new SampleRefusal('malformed', 400, 'a status query is {"ids": ["...", ...]}');
+  if (ids.length > MAX_STATUS_IDS) throw new SampleRefusal('malformed', 400, `a status query names at most ${MAX_STATUS_IDS} ids`);
+  sendJson(res, 200, central.statusOf(ids));
+}
+
+function describe(central: CentralQuarantine): Record<string, unknown> {
+  const usage = central.records.usage();
+  return {
+    service: 'epq central quarantine',
+    samples: usage.count,
+    usedBytes: central.quota.usedBytes,
+    maxBytes: central.quota.maxBytes,
+    definitions: central.definitions.label,
+    definitionsSequence: central.definitions.sequence,
+  };
+}

@@ -1,0 +1,48 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SampleRefusal } from './central-errors.js';
+import type { ErrorReply } from './wire-format.js';
+
+/** Sends a JSON answer. Never throws (a client that went away simply misses it). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const text = `${JSON.stringify(body)}\n`;
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+/** Sends a refusal as `{ error, message, id? }`, with Retry-After when the refusal has one. */
+export function sendRefusal(res: ServerResponse, refusal: SampleRefusal): void {
+  const body: ErrorReply = { error: refusal.word, message: refusal.message, ...(refusal.context.id !== undefined && { id: refusal.context.id }) };
+  const headers: Record<string, string> = {};
+  if (refusal.context.retryAfterSec !== undefined) headers['retry-after'] = String(refusal.context.retryAfterSec);
+  if (refusal.httpStatus === 401) headers['www-authenticate'] = 'Bearer realm="epq central"';
+  sendJson(res, refusal.httpStatus, body, headers);
+}
+
+/**
+ * Reads a small JSON request body (a status query).
+ * @throws SampleRefusal `malformed` for a body over `maxBytes` or one that is not JSON,
+ *   `lost` when the connection ends first.
+ */
+export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) chunks.push(chunk);
+    });
+    req.on('error', (err) => reject(new SampleRefusal('lost', 400, 'the connection was lost before the request body arrived', {}, { cause: err })));
+    req.on('end', () => {
+      if (size > maxBytes) return reject(new SampleRefusal('malformed', 413, `the request body is over ${maxBytes} bytes`));
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch (err) {
+        reject(new SampleRefusal('malformed', 400, 'the request body is not JSON', {}, { cause: err }));
+      }
+    });
+  });
+}

@@ -1,0 +1,120 @@
+import type { CentralDb } from './central-database.js';
+import type { CentralSample, SampleAttributes } from './wire-format.js';
+
+interface Row {
+  id: string;
+  checksum: string;
+  size: number;
+  file_name: string;
+  user_name: string | null;
+  computer: string;
+  address: string | null;
+  date_quarantined: string;
+  date_received: string;
+  date_analyzed: string | null;
+  priority: number;
+  side_effects: number;
+  endpoint_virus: string;
+  endpoint_sequence: number | null;
+  state: string;
+  status: string;
+  virus: string;
+  scan_sequence: number | null;
+  definitions_needed: number | null;
+  errors: string;
+  receipts: number;
+}
+
+function toSample(r: Row): CentralSample {
+  return {
+    id: r.id,
+    fileName: r.file_name,
+    user: r.user_name,
+    computer: r.computer,
+    address: r.address,
+    size: r.size,
+    checksum: r.checksum,
+    dateQuarantined: r.date_quarantined,
+    dateReceived: r.date_received,
+    dateAnalyzed: r.date_analyzed,
+    state: r.state,
+    status: r.status,
+    virus: r.virus,
+    endpointVirus: r.endpoint_virus,
+    endpointSequence: r.endpoint_sequence,
+    scanSequence: r.scan_sequence,
+    definitionsNeeded: r.definitions_needed,
+    errors: JSON.parse(r.errors) as CentralSample['errors'],
+    priority: r.priority,
+    sideEffects: r.side_effects,
+    receipts: r.receipts,
+  };
+}
+
+/** What scanning a sample with the server's definitions concluded. */
+export interface ScanVerdict {
+  readonly state: string;
+  readonly status: string;
+  readonly virus: string;
+  readonly scanSequence: number | null;
+  readonly definitionsNeeded: number | null;
+  readonly errors: CentralSample['errors'];
+}
+
+/** Every statement the server needs, prepared once. */
+export class SampleRecords {
+  private readonly stmts;
+
+  constructor(db: CentralDb) {
+    this.stmts = {
+      insert: db.prepare(`INSERT OR IGNORE INTO samples (id, checksum, size, file_name, user_name, computer, address, date_quarantined,
+          date_received, date_analyzed, priority, side_effects, endpoint_virus, endpoint_sequence, state, status, virus, scan_sequence,
+          definitions_needed, errors)
+        VALUES (@id, @checksum, @size, @fileName, @user, @computer, @address, @dateQuarantined, @now, @dateAnalyzed, @priority,
+          @sideEffects, @virusName, @sequence, @state, @status, @virus, @scanSequence, @definitionsNeeded, @errors)`),
+      get: db.prepare('SELECT * FROM samples WHERE id = ?'),
+      list: db.prepare('SELECT * FROM samples ORDER BY date_received, id'),
+      receipt: db.prepare('UPDATE samples SET receipts = receipts + 1 WHERE id = ?'),
+      remove: db.prepare('DELETE FROM samples WHERE id = ?'),
+      ids: db.prepare('SELECT id FROM samples'),
+      used: db.prepare('SELECT coalesce(sum(size), 0) AS bytes, count(*) AS count FROM samples'),
+    };
+  }
+
+  /** Inserts a verified sample; false when the id was already stored (a concurrent duplicate). */
+  insert(attrs: SampleAttributes, verdict: ScanVerdict, now: string): boolean {
+    return this.stmts.insert.run({
+      ...attrs,
+      now,
+      dateAnalyzed: now,
+      ...verdict,
+      errors: JSON.stringify(verdict.errors),
+    }).changes === 1;
+  }
+
+  get(id: string): CentralSample | undefined {
+    const row = this.stmts.get.get(id) as Row | undefined;
+    return row && toSample(row);
+  }
+
+  list(): CentralSample[] {
+    return (this.stmts.list.all() as Row[]).map(toSample);
+  }
+
+  /** Counts one more upload of a sample that is already stored. */
+  countReceipt(id: string): void {
+    this.stmts.receipt.run(id);
+  }
+
+  remove(id: string): void {
+    this.stmts.remove.run(id);
+  }
+
+  allIds(): Set<string> {
+    return new Set((this.stmts.ids.all() as { id: string }[]).map((r) => r.id));
+  }
+
+  usage(): { bytes: number; count: number } {
+    return this.stmts.used.get() as { bytes: number; count: number };
+  }
+}
