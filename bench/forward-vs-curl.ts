@@ -11,7 +11,7 @@ import { Forwarder } from '../agent/forward/forwarder.js';
 import { BenchError, intOption, parseCli, runMain, sizeOption, stringOption } from './cli-args.js';
 import { fmt, markdownTable } from './compare.js';
 import { curlKeepAlive, curlLoop, requireCurl } from './forward-curl.js';
-import { freePort, makeForwardCorpus, resetOutbox, startCentral, type ForwardCorpus } from './forward-setup.js';
+import { freePort, makeForwardCorpus, resetOutbox, startCentral, type CentralServer, type ForwardCorpus } from './forward-setup.js';
 import { median } from './tools.js';
 
 const USAGE = `
@@ -54,27 +54,43 @@ async function untilDrained(f: Forwarder, what: string, timeoutMs = 600_000): Pr
   }
 }
 
+/**
+ * Every package must have been acknowledged: a forwarder with nothing to send is idle at once,
+ * and would otherwise be timed as impossibly fast.
+ * @throws BenchError naming how many were not.
+ */
+function checkAllSent(corpus: ForwardCorpus, what: string): void {
+  const sent = (corpus.store.db.prepare("SELECT count(*) AS n FROM forward_outbox WHERE state IN ('sent', 'done')").get() as { n: number }).n;
+  if (sent !== corpus.items.length) throw new BenchError(`${what}: ${sent} of ${corpus.items.length} packages were acknowledged`);
+}
+
 /** Forwards every package once to a fresh server; seconds from start to the last acknowledgement. */
 async function timeForwarder(corpus: ForwardCorpus, dir: string, concurrency: number): Promise<number> {
   resetOutbox(corpus.store);
   const server = await startCentral(freshDir(dir, `central-epq-${concurrency}`));
   const f = newForwarder(corpus, server.url, { concurrency });
-  const t0 = performance.now();
-  f.start();
-  await untilDrained(f, 'forwarder');
-  const seconds = (performance.now() - t0) / 1000;
-  await f.stop();
-  await server.stop();
-  return seconds;
+  try {
+    const t0 = performance.now();
+    f.start();
+    await untilDrained(f, 'forwarder');
+    const seconds = (performance.now() - t0) / 1000;
+    checkAllSent(corpus, `forwarder (${concurrency} at a time)`);
+    return seconds;
+  } finally {
+    await f.stop();
+    await server.stop();
+  }
 }
 
 async function timeCurl(corpus: ForwardCorpus, dir: string, how: 'loop' | 'next'): Promise<number> {
   const server = await startCentral(freshDir(dir, `central-curl-${how}`));
-  const seconds = how === 'loop'
-    ? await curlLoop(corpus.items, corpus.plainDir, server.url, 'curl-')
-    : await curlKeepAlive(corpus.items, corpus.plainDir, server.url, 'curl-', join(dir, 'curl.conf'));
-  await server.stop();
-  return seconds;
+  try {
+    return how === 'loop'
+      ? await curlLoop(corpus.items, corpus.plainDir, server.url, 'curl-')
+      : await curlKeepAlive(corpus.items, corpus.plainDir, server.url, 'curl-', join(dir, 'curl.conf'));
+  } finally {
+    await server.stop();
+  }
 }
 
 /** A new, empty data folder per timed run: every run stores every package. */
@@ -118,19 +134,37 @@ async function timeOutage(corpus: ForwardCorpus, dir: string, outageMs: number, 
   const port = await freePort();
   const events: AgentEvent[] = [];
   const f = newForwarder(corpus, `http://127.0.0.1:${port}`, { concurrency: 4, retryInterval: RETRY_INTERVAL_MS * scale, baseDelayMs: FIRST_BACKOFF_MS * scale }, events);
-  f.start();
-  await new Promise((r) => setTimeout(r, outageMs));
-  const failedAttempts = (corpus.store.db.prepare('SELECT sum(attempts) AS n FROM forward_outbox').get() as { n: number }).n;
-  const server = await startCentral(join(dir, 'central-outage'), port);
-  const sentCount = corpus.store.db.prepare("SELECT count(*) AS n FROM forward_outbox WHERE state = 'sent'");
-  while ((sentCount.get() as { n: number }).n === 0) await new Promise((r) => setTimeout(r, 1));
-  const firstDeliverySec = (performance.now() - server.upAt) / 1000;
-  await untilDrained(f, 'drain after the outage');
-  const drainSec = (performance.now() - server.upAt) / 1000;
-  await f.stop();
-  await server.stop();
-  const alerts = events.filter((e) => e.name === 'unable to connect' || e.name === 'connection restored').map((e) => e.name).join(', ');
-  return { outageSec: outageMs / 1000, failedAttempts, firstDeliverySec, drainSec, alerts };
+  let server: CentralServer | undefined;
+  try {
+    f.start();
+    await new Promise((r) => setTimeout(r, outageMs));
+    const failedAttempts = (corpus.store.db.prepare('SELECT sum(attempts) AS n FROM forward_outbox').get() as { n: number }).n;
+    server = await startCentral(join(dir, 'central-outage'), port);
+    const firstDeliverySec = await untilFirstDelivery(corpus, server.upAt, 2 * RETRY_INTERVAL_MS * scale + 10_000);
+    await untilDrained(f, 'drain after the outage');
+    const drainSec = (performance.now() - server.upAt) / 1000;
+    checkAllSent(corpus, 'drain after the outage');
+    const alerts = events.filter((e) => e.name === 'unable to connect' || e.name === 'connection restored').map((e) => e.name).join(', ');
+    return { outageSec: outageMs / 1000, failedAttempts, firstDeliverySec, drainSec, alerts };
+  } finally {
+    await f.stop();
+    await server?.stop();
+  }
+}
+
+/**
+ * Seconds from `upAt` to the first acknowledged package.
+ * @throws BenchError when none is within `withinMs` (the first probe after the server came
+ *   back must get through within a retry interval or so).
+ */
+async function untilFirstDelivery(corpus: ForwardCorpus, upAt: number, withinMs: number): Promise<number> {
+  const sent = corpus.store.db.prepare("SELECT count(*) AS n FROM forward_outbox WHERE state = 'sent'");
+  const deadline = performance.now() + withinMs;
+  while ((sent.get() as { n: number }).n === 0) {
+    if (performance.now() > deadline) throw new BenchError('nothing was delivered after the server came back');
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return (performance.now() - upAt) / 1000;
 }
 
 /** "2.7x faster" / "1.6x slower": how the first row compares with one that took `ratio` times as long. */
