@@ -75,9 +75,13 @@ async function main(): Promise<number> {
     { name: 'seed', type: 'string', default: '1', help: 'PRNG seed for sizes and contents' },
     { name: 'runs', type: 'string', default: '1', help: 'round trips per method; the median is reported' },
     { name: 'methods', type: 'string', default: METHOD_NAMES.join(','), help: `which to time, comma-separated: ${METHOD_NAMES.join(', ')}` },
+    { name: 'threads', type: 'string', help: "libuv thread pool size (UV_THREADPOOL_SIZE; Node's default 4, which `epq` uses): fsyncs epq can have in flight at once" },
     { name: 'keep', type: 'boolean', help: 'keep the scratch folder afterwards' },
   ]);
   if (!opts) return 0;
+  // Read by libuv when the pool first starts, which is later than this: nothing before here
+  // does asynchronous file I/O.
+  if (opts['threads'] !== undefined) process.env['UV_THREADPOOL_SIZE'] = String(intOption(opts, 'threads', 1, 1024));
   const small = intOption(opts, 'small', 0, 10_000_000);
   const big = intOption(opts, 'big', 0, 10_000);
   const bigSize = sizeOption(opts, 'big-size');
@@ -90,7 +94,8 @@ async function main(): Promise<number> {
   const ws: Workspace = { root: join(dir, 'root'), cpDir: join(dir, 'cp'), stateBase: dir };
   try {
     mkdirSync(ws.root);
-    log(`scratch folder ${dir} (${filesystemOf(dir)}); ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}`);
+    const pool = process.env['UV_THREADPOOL_SIZE'] ?? '4 (default)';
+    log(`scratch folder ${dir} (${filesystemOf(dir)}); ${cpus().length} CPUs, load ${loadavg().map((x) => x.toFixed(1)).join(' ')}, node ${process.version}, thread pool ${pool}`);
     const sets: FileSet[] = [];
     if (small > 0) {
       log(`writing ${small} small files ...`);

@@ -33,8 +33,12 @@ export type RestoreResult = { readonly id: string } & (
   | { readonly ok: true; readonly outcome: RestoreOutcome }
   | { readonly ok: false; readonly error: QuarantineError });
 
-/** Items per chunk: bounds open files and held side-effect bytes; each chunk costs two commits. */
+/**
+ * Chunk bounds: open files, held side-effect bytes, and restored data not yet durable (whose
+ * fsyncs all wait for the end of the chunk). Each chunk costs one durable and one lazy commit.
+ */
 const CHUNK_ITEMS = 500;
+const CHUNK_BYTES = 1 << 30;
 
 /**
  * Restores an item and its side effects, all or nothing: `restoreMany` of one.
@@ -76,10 +80,12 @@ interface Restoring {
 export async function restoreMany(store: QuarantineStore, ids: readonly string[], options: RestoreOptions): Promise<RestoreResult[]> {
   const results: RestoreResult[] = new Array(ids.length);
   const deferred: number[] = [];
-  for (let start = 0; start < ids.length; start += CHUNK_ITEMS) {
+  for (let next = 0; next < ids.length; ) {
     const claimed = new Set<string>();
     const chunk: Restoring[] = [];
-    for (let i = start; i < Math.min(ids.length, start + CHUNK_ITEMS); i++) {
+    let bytes = 0;
+    for (; next < ids.length && chunk.length < CHUNK_ITEMS && bytes < CHUNK_BYTES; next++) {
+      const i = next;
       try {
         const r = prepare(store, i, ids[i]!, options);
         // Two items bound for one path (the same file quarantined twice): the second waits
@@ -88,6 +94,7 @@ export async function restoreMany(store: QuarantineStore, ids: readonly string[]
         else {
           claimed.add(r.target);
           chunk.push({ ...r, createdDirs: makeParents(dirname(r.target)) });
+          bytes += r.item.size;
         }
       } catch (err) {
         results[i] = { id: ids[i]!, ok: false, error: asQuarantineError(err, ids[i]!) };
