@@ -1,39 +1,27 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { readStatusFile } from '../daemon/agent-status-file.js';
 import { countForwardBacklog } from '../forward/outbox.js';
 import { toYargsOptions } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION } from '../options/scan-options.js';
 import { QuarantineRecords } from '../quarantine/quarantine-records.js';
-import { readAgentStatus } from '../runtime/index.js';
 import { formatBytes } from '../scan/format.js';
 import { openDatabase } from '../store/open-database.js';
-import { DefinitionsStore } from '../updates/definitions-store.js';
-import { readLastCheck } from '../updates/update-source.js';
+import { StatusReader, type AgentSummary } from '../status/status-reader.js';
 import { contextYargsOptions, loadCommandConfig } from './agent-context.js';
 import type { SetExit } from './commands.js';
 import { EXIT_CLEAN } from './exit-codes.js';
 
 /** Everything `epq status` reports, read from the state folder (the agent need not run). */
-export interface StatusReport {
-  readonly running: boolean;
-  readonly pid: number | null;
+export interface StatusReport extends AgentSummary {
   readonly stateDir: string;
-  readonly definitions: { readonly sequence: number; readonly switchedAt: string | null; readonly label: string };
-  readonly lastUpdateCheck: { readonly at: string; readonly result: string; readonly reason?: string } | null;
-  readonly watched: readonly string[];
   readonly quarantine: { readonly items: number; readonly bytes: number };
   readonly forwardBacklog: number | null;
 }
 
 async function collectStatus(argv: Record<string, unknown>): Promise<StatusReport> {
   const config = await loadCommandConfig(argv);
-  const agent = await readAgentStatus(config.stateDir);
-  const published = await readStatusFile(config.stateDir);
-  const store = await DefinitionsStore.open(config.stateDir).catch(() => null);
-  const pointer = store ? await store.readPointer().catch(() => null) : null;
-  const check = store ? await readLastCheck(store).catch(() => null) : null;
+  const summary = await new StatusReader(config).read();
   let totals = { count: 0, bytes: 0 };
   let backlog = 0;
   const dbPath = join(config.stateDir, 'agent.db');
@@ -47,17 +35,18 @@ async function collectStatus(argv: Record<string, unknown>): Promise<StatusRepor
     }
   }
   return {
-    running: agent.running,
-    pid: agent.pid ?? null,
+    ...summary,
     stateDir: config.stateDir,
-    definitions: pointer
-      ? { sequence: pointer.sequence, switchedAt: pointer.switchedAt, label: published?.definitions.label ?? `definitions sequence ${pointer.sequence}` }
-      : { sequence: 0, switchedAt: null, label: 'built-in definitions (sequence 0)' },
-    lastUpdateCheck: check ? { at: check.checkedAt, result: check.result, ...(check.reason !== undefined && { reason: check.reason }) } : null,
-    watched: published?.watched ?? config.watch.paths,
     quarantine: { items: totals.count, bytes: totals.bytes },
     forwardBacklog: config.central.url ? backlog : null,
   };
+}
+
+function describeDefinitions(d: AgentSummary['definitions']): string {
+  const name = d.builtin ? 'built-in definitions (sequence 0)' : `definitions sequence ${d.sequence}`;
+  const created = d.created ? `, created ${d.created}` : '';
+  const since = d.switchedAt ? `, active since ${d.switchedAt}` : '';
+  return `${name}${created}${since}`;
 }
 
 /** `epq status`: is the agent running, which definitions, last update check, quarantine size. */
@@ -71,7 +60,7 @@ export function registerStatusCommand(parser: Argv, setExit: SetExit): void {
       process.stdout.write([
         `Agent:              ${s.running ? `running (pid ${s.pid})` : 'not running'}`,
         `State folder:       ${s.stateDir}`,
-        `Definitions:        ${s.definitions.label}${s.definitions.switchedAt ? `, active since ${s.definitions.switchedAt}` : ''}`,
+        `Definitions:        ${describeDefinitions(s.definitions)}`,
         `Last update check:  ${check ? `${check.at}: ${check.result}${check.reason ? ` (${check.reason})` : ''}` : 'never'}`,
         `Protected folders:  ${s.watched.join(', ') || 'none'}`,
         `Quarantine:         ${s.quarantine.items} item(s), ${formatBytes(s.quarantine.bytes)}`,

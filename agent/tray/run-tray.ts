@@ -10,7 +10,7 @@ import type { AgentConfig } from '../config/index.js';
 import { runTrayAction } from './tray-actions.js';
 import { renderTray } from './tray-render.js';
 import { handleKey, initialState, withItems, type TrayEffect, type TrayKey, type TrayState } from './tray-state.js';
-import { TrayStatusReader } from './tray-status.js';
+import { StatusReader } from '../status/status-reader.js';
 import { openTerminal, type TrayTerminal } from './tray-terminal.js';
 
 /** How often the store and the status are looked at for changes made by others. */
@@ -32,7 +32,7 @@ const BUSY_TEXT: Readonly<Record<Exclude<TrayEffect['kind'], 'quit'>, string>> =
 export async function runTray(config: AgentConfig, input: ReadStream, output: WriteStream): Promise<number> {
   const ctx = await openQuarantine(config);
   try {
-    const reader = new TrayStatusReader(config);
+    const reader = new StatusReader(config);
     const state = initialState(ctx.store.records.held(), await reader.read());
     await new TraySession(ctx, reader, openTerminal(input, output), state).run();
     return EXIT_CLEAN;
@@ -48,7 +48,7 @@ class TraySession {
 
   constructor(
     private readonly ctx: QuarantineContext,
-    private readonly reader: TrayStatusReader,
+    private readonly reader: StatusReader,
     private readonly terminal: TrayTerminal,
     private state: TrayState,
   ) {

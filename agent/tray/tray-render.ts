@@ -48,7 +48,7 @@ export function statusLines(status: TrayStatus | null): string[] {
   if (!status) return ['Reading the agent status...', '', '', ''];
   const d = status.definitions;
   const created = d.created ? `, created ${shortDate(d.created)}` : '';
-  const check = status.lastCheck;
+  const check = status.lastUpdateCheck;
   const checkText = check ? `${shortDate(check.at)} ${check.result}${check.reason ? ` (${check.reason})` : ''}` : 'never';
   return [
     `Agent:              ${status.running ? `running (pid ${status.pid ?? '?'})` : 'not running'}`,

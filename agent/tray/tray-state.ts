@@ -3,17 +3,10 @@
  * be tested without a terminal. The I/O side (run-tray.ts) carries out the returned effects.
  */
 import type { QuarantineItem } from '../quarantine/quarantine-item.js';
+import type { AgentSummary } from '../status/status-reader.js';
 
-/** The status header: what `epq status` reports, as far as the tray shows it. */
-export interface TrayStatus {
-  readonly running: boolean;
-  readonly pid: number | null;
-  readonly definitions: { readonly sequence: number; readonly created: string | null; readonly builtin: boolean };
-  readonly lastCheck: { readonly at: string; readonly result: string; readonly reason?: string } | null;
-  readonly watched: readonly string[];
-  /** The configured LiveUpdate source, or null when updates are installed by hand. */
-  readonly updateSource: string | null;
-}
+/** The tray's header shows what `epq status` shows. */
+export type TrayStatus = AgentSummary;
 
 /** Actions that ask "Are you sure...?" first. */
 export type ConfirmedAction = 'restore' | 'delete' | 'allow';

@@ -34,7 +34,7 @@ describe('epq agent (real process, folder LiveUpdate source)', () => {
   let configFile: string;
 
   const list = async (): Promise<Item[]> => JSON.parse((await runCli(['quarantine', 'list', '--all', '--json', '--config', configFile])).stdout) as Item[];
-  const status = async (): Promise<{ definitions: { sequence: number } }> => JSON.parse((await runCli(['status', '--json', '--config', configFile])).stdout);
+  const status = async (): Promise<{ definitions: { sequence: number; created: string | null; switchedAt: string | null }; quarantine: { items: number } }> => JSON.parse((await runCli(['status', '--json', '--config', configFile])).stdout);
 
   async function publish(sequence: number, signatures: string, dropMarker = false): Promise<string> {
     const src = join(dir, `src-${sequence}`);
@@ -100,7 +100,12 @@ describe('epq agent (real process, folder LiveUpdate source)', () => {
     expect(items.find((i) => i.originalPath === '/home/u/protected/dropped.com')).toMatchObject({ phase: 'complete', definitionsSequence: 2 });
     const log = await readFile(join(dir, 'state', 'epq.log'), 'utf8');
     expect(log).toMatch(/"name":"restored".*report\.txt/);
-    expect((await status()).definitions.sequence).toBe(2);
+    const shown = (JSON.parse((await runCli(['defs', 'show', join(dir, 'defs-2.epqdefs'), '--json'])).stdout) as { manifest: { created: string } }).manifest;
+    const now = await status();
+    expect(now.definitions).toMatchObject({ sequence: 2, created: shown.created });
+    expect(Date.parse(now.definitions.switchedAt ?? '')).toBeGreaterThan(Date.parse(shown.created));
+    const human = await runCli(['status', ...ctx]);
+    expect(human.stdout).toContain(`definitions sequence 2, created ${shown.created}, active since`);
   });
 
   it('refuses a tampered package and a lower sequence; the running set keeps working', async () => {

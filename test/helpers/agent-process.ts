@@ -30,11 +30,11 @@ export class AgentProcess {
 }
 
 /** Polls `check` every 50 ms until it returns true; rejects with `describe()` after `ms`. */
-export async function waitUntil(check: () => boolean | Promise<boolean>, ms: number, describe: () => string): Promise<void> {
+export async function waitUntil(check: () => boolean | Promise<boolean>, ms: number, describe: () => string | Promise<string>): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await check()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(describe());
+  throw new Error(await describe());
 }

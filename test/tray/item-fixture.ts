@@ -38,8 +38,8 @@ export function makeItem(id: string, over: Partial<QuarantineItem> = {}): Quaran
 export const STATUS: TrayStatus = {
   running: true,
   pid: 4242,
-  definitions: { sequence: 12, created: '2025-03-01T10:20:30.000Z', builtin: false },
-  lastCheck: { at: '2025-03-04T00:00:00.000Z', result: 'up-to-date' },
+  definitions: { sequence: 12, created: '2025-03-01T10:20:30.000Z', switchedAt: '2025-03-02T08:00:00.000Z', builtin: false },
+  lastUpdateCheck: { at: '2025-03-04T00:00:00.000Z', result: 'up-to-date' },
   watched: ['/srv/drop', '/home'],
   updateSource: 'https://updates.example/defs',
 };

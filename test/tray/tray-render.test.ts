@@ -23,7 +23,7 @@ describe('tray rendering (pure)', () => {
       'Last update check:  2025-03-04 00:00 up-to-date',
       'Protected folders:  /srv/drop, /home',
     ]);
-    const idle = statusLines({ ...STATUS, running: false, lastCheck: null, updateSource: null, definitions: { sequence: 0, created: null, builtin: true } });
+    const idle = statusLines({ ...STATUS, running: false, lastUpdateCheck: null, updateSource: null, definitions: { sequence: 0, created: null, switchedAt: null, builtin: true } });
     expect(idle[0]).toContain('not running');
     expect(idle[1]).toContain('built-in, sequence 0');
     expect(idle[2]).toContain('never (no definitions source configured)');

@@ -1,26 +1,43 @@
-/** Reads the tray's status header from the state folder, as `epq status` does. */
+/** Reads the agent's status from the state folder, for `epq status` and the tray's header. */
 import { BUILTIN_CREATED } from '../../definitions/builtin-set.js';
 import type { AgentConfig } from '../config/index.js';
 import { readStatusFile } from '../daemon/agent-status-file.js';
 import { readAgentStatus } from '../runtime/index.js';
 import { DefinitionsStore } from '../updates/definitions-store.js';
 import { readLastCheck } from '../updates/update-source.js';
-import type { TrayStatus } from './tray-state.js';
+
+/** What the agent is doing, as far as the state folder tells (the agent need not run). */
+export interface AgentSummary {
+  readonly running: boolean;
+  readonly pid: number | null;
+  readonly definitions: {
+    readonly sequence: number;
+    /** When the publisher built the set; null when its manifest can't be read. */
+    readonly created: string | null;
+    /** When this endpoint switched to it; null for the built-in set. */
+    readonly switchedAt: string | null;
+    readonly builtin: boolean;
+  };
+  readonly lastUpdateCheck: { readonly at: string; readonly result: string; readonly reason?: string } | null;
+  readonly watched: readonly string[];
+  /** The configured LiveUpdate source, or null when updates are installed by hand. */
+  readonly updateSource: string | null;
+}
 
 /**
- * Reads the status once a second without re-reading a definitions set's header each time: the
- * creation date is looked up again only when the active set changes.
+ * Reads the status as often as asked (the tray: once a second) without re-reading a definitions
+ * set's header each time: the creation date is looked up again only when the active set changes.
  */
-export class TrayStatusReader {
+export class StatusReader {
   private createdFor: { readonly pointerId: string; readonly created: string | null } | null = null;
 
   constructor(private readonly config: AgentConfig) {}
 
   /** Never throws: what can't be read is shown as unknown. */
-  async read(): Promise<TrayStatus> {
+  async read(): Promise<AgentSummary> {
     const { config } = this;
     const agent = await readAgentStatus(config.stateDir).catch(() => ({ running: false, pid: undefined }));
-    const published = agent.running ? await readStatusFile(config.stateDir) : null;
+    const published = agent.running ? await readStatusFile(config.stateDir).catch(() => null) : null;
     const store = await DefinitionsStore.open(config.stateDir, { keep: config.definitions.keep }).catch(() => null);
     const pointer = store ? await store.readPointer().catch(() => null) : null;
     const check = store ? await readLastCheck(store).catch(() => null) : null;
@@ -31,8 +48,8 @@ export class TrayStatusReader {
     return {
       running: agent.running,
       pid: agent.pid ?? null,
-      definitions: { sequence, created, builtin: pointer === null },
-      lastCheck: check ? { at: check.checkedAt, result: check.result, ...(check.reason !== undefined && { reason: check.reason }) } : null,
+      definitions: { sequence, created, switchedAt: pointer?.switchedAt ?? null, builtin: pointer === null },
+      lastUpdateCheck: check ? { at: check.checkedAt, result: check.result, ...(check.reason !== undefined && { reason: check.reason }) } : null,
       watched: published?.watched ?? config.watch.paths,
       updateSource: config.definitions.source,
     };
