@@ -1,4 +1,4 @@
-import { lstat } from 'node:fs/promises';
+import { lstatSync, type Stats } from 'node:fs';
 import { posix } from 'node:path';
 import { recordFileEffect } from './file-record.js';
 import { toSystemPath } from './rooted-path.js';
@@ -54,7 +54,14 @@ export async function findFileEffects(ctx: SearchContext, folder: WholeFileFolde
 }
 
 async function readEntry(ctx: SearchContext, entry: FolderEntry): Promise<ReadEntry | undefined> {
-  const kind = await lstat(entry.hostPath).catch(() => undefined);
+  // Synchronous: hundreds of entries per detection, each a cached metadata lookup that costs
+  // less than a round trip through the thread pool.
+  let kind: Stats | undefined;
+  try {
+    kind = lstatSync(entry.hostPath, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
   if (kind === undefined) return undefined;
   const read = await readLimitedFile(ctx.realRoot, entry.systemPath, ctx.maxBytes);
   if (read instanceof ReadSkip) {

@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { isKnownMissing, rememberMissing } from './missing-paths.js';
 import { resolveInRoot } from './rooted-path.js';
 import { SideEffectPathError } from './side-effect-errors.js';
 import type { SideEffectWarning } from './side-effect.js';
@@ -25,9 +26,14 @@ export async function listFolder(
   warnings: SideEffectWarning[],
 ): Promise<FolderEntry[]> {
   let dir: string;
+  const host = join(realRoot, systemDir);
+  if (isKnownMissing(host)) return [];
   try {
     const rooted = await resolveInRoot(realRoot, systemDir);
-    if (!rooted.exists) return [];
+    if (!rooted.exists) {
+      rememberMissing(host);
+      return [];
+    }
     dir = rooted.realPath;
   } catch (err) {
     if (!(err instanceof SideEffectPathError)) throw err;

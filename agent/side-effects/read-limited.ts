@@ -1,13 +1,15 @@
 import { constants, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { open, type FileHandle } from 'node:fs/promises';
+import { isKnownMissing, rememberMissing } from './missing-paths.js';
 import { resolveInRoot, type RootedPath } from './rooted-path.js';
 import { SideEffectPathError } from './side-effect-errors.js';
 import type { SideEffectWarning } from './side-effect.js';
 
 /** Why a file was not read; the search turns it into a warning (or ignores a plain ENOENT). */
 export class ReadSkip {
-  constructor(readonly path: string, readonly reason: string, readonly code?: string) {}
+  /** `missingPath`: a full, symlink-checked lookup found nothing there (not a mere open error). */
+  constructor(readonly path: string, readonly reason: string, readonly code?: string, readonly missingPath = false) {}
 
   toWarning(): SideEffectWarning {
     return this.code === undefined ? { path: this.path, reason: this.reason } : { path: this.path, reason: this.reason, code: this.code };
@@ -31,10 +33,15 @@ export const MIB = 1024 * 1024;
  */
 export async function readLimitedFile(realRoot: string, systemPath: string, maxBytes: number): Promise<LimitedRead | ReadSkip> {
   const key = `${realRoot}\0${systemPath}`;
+  const host = join(realRoot, systemPath);
+  if (isKnownMissing(host)) return new ReadSkip(systemPath, 'no such file or directory', 'ENOENT');
   const cached = CACHE.get(key);
-  if (cached && cached.bytes.length <= maxBytes && isSameFile(cached.stat, join(realRoot, systemPath))) return cached;
+  if (cached && cached.bytes.length <= maxBytes && isSameFile(cached.stat, host)) return cached;
   const read = await readUncached(realRoot, systemPath, maxBytes);
-  if (read instanceof ReadSkip) CACHE.delete(key);
+  if (read instanceof ReadSkip) {
+    CACHE.delete(key);
+    if (read.code === 'ENOENT' && read.missingPath) rememberMissing(host);
+  }
   else {
     if (CACHE.size >= CACHE_LIMIT) CACHE.delete(CACHE.keys().next().value!);
     CACHE.set(key, read);
@@ -68,7 +75,7 @@ async function readUncached(realRoot: string, systemPath: string, maxBytes: numb
     if (err instanceof SideEffectPathError) return new ReadSkip(systemPath, err.reason);
     throw err;
   }
-  if (!rooted.exists) return new ReadSkip(systemPath, 'no such file or directory', 'ENOENT');
+  if (!rooted.exists) return new ReadSkip(systemPath, 'no such file or directory', 'ENOENT', true);
   try {
     // O_NOFOLLOW: the path was resolved just above, so a symlink here was swapped in since.
     const handle = await open(rooted.realPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);

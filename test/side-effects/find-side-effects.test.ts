@@ -134,6 +134,21 @@ describe('findSideEffects', () => {
     }
   });
 
+  it('sees a persistence file, folder or link created after an earlier search found none there', async () => {
+    const before = await findSideEffects({ root, detectedPath: DETECTED, companions: [] });
+    expect(before.effects.map(label)).not.toContain('line shell-rc /home/bob/.zshrc:0');
+    await writeFile(join(root, 'home/bob/.zshrc'), '/opt/evil/x.bin\n');
+    await mkdir(join(root, 'home/bob/.config/systemd/user'), { recursive: true });
+    await writeFile(join(root, 'home/bob/.config/systemd/user/evil.service'), '[Service]\nExecStart=/opt/evil/x.bin\n');
+    await symlink(join(outside, 'nowhere'), join(root, 'home/bob/.bash_login'));
+    const after = await findSideEffects({ root, detectedPath: DETECTED, companions: [] });
+    expect(after.effects.map(label)).toEqual(expect.arrayContaining([
+      'line shell-rc /home/bob/.zshrc:0',
+      'file systemd-unit /home/bob/.config/systemd/user/evil.service',
+    ]));
+    expect(after.warnings.map((w) => w.path)).toContain('/home/bob/.bash_login');
+  });
+
   it('refuses a detected path that could climb out of the root', async () => {
     await expect(findSideEffects({ root, detectedPath: '/opt/../../etc/shadow', companions: [] })).rejects.toBeInstanceOf(SideEffectPathError);
     await expect(findSideEffects({ root, detectedPath: 'opt/evil/x.bin', companions: [] })).rejects.toThrow(/not an absolute path/);
