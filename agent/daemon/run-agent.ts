@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { FSWatcher } from 'chokidar';
 import { loadConfig, type AgentConfig } from '../config/index.js';
 import type { AgentEvent, EventSink } from '../events/agent-event.js';
@@ -7,6 +8,7 @@ import { createEventLogger, type ConsoleMode, type EventLogger } from '../loggin
 import { openQuarantine, type QuarantineContext } from '../cli/agent-context.js';
 import { purgeQuarantine } from '../quarantine/purge.js';
 import { rescanQuarantine } from '../quarantine/rescan-quarantine.js';
+import { WorkerPool } from '../scan/worker-pool.js';
 import { acquireAgentLock, ensureStateDir, prepareWatchPaths, type AgentLock } from '../runtime/index.js';
 import type { DefinitionsChange } from '../updates/active-definitions.js';
 import { followStore, openUpdateContext, type StoreFollower, type UpdateContext } from '../updates/update-context.js';
@@ -18,6 +20,9 @@ import { readStatusFile, writeStatusFile } from './agent-status-file.js';
 import { queueChangedSince } from './catch-up-scan.js';
 import { createDetectionHandler } from './detection-handler.js';
 import { savePendingScans, takePendingScans } from './pending-scans.js';
+
+/** Quarantines holding less than this are rescanned on the agent's thread (worker start-up costs more). */
+const RESCAN_POOL_BYTES = 16 * 1024 * 1024;
 
 const PURGE_EVERY_MS = 3_600_000;
 const STATUS_EVERY_MS = 2_000;
@@ -145,12 +150,23 @@ export class Agent {
   private async rescanQuarantine(change: DefinitionsChange): Promise<void> {
     const q = this.quarantine;
     if (!q) return;
-    const outcomes = await rescanQuarantine(q.store, {
-      engine: change.current.engine,
-      sequence: change.current.sequence,
-      exceptions: q.exceptions.matcher(),
-      autoRestore: this.config.quarantine.autoRestore,
-    });
+    // A pool of its own, loaded with exactly this set: the on-access pool may move on to a newer
+    // one mid-rescan. A few small items are scanned here rather than paying for the threads.
+    const pool = q.store.records.totals().bytes >= RESCAN_POOL_BYTES
+      ? new WorkerPool(availableParallelism(), change.current.database, { maxFileSize: this.config.scan.maxFileSize, noFollow: true })
+      : undefined;
+    let outcomes: Awaited<ReturnType<typeof rescanQuarantine>>;
+    try {
+      outcomes = await rescanQuarantine(q.store, {
+        engine: change.current.engine,
+        sequence: change.current.sequence,
+        exceptions: q.exceptions.matcher(),
+        autoRestore: this.config.quarantine.autoRestore,
+        ...(pool && { scanner: pool }),
+      });
+    } finally {
+      await pool?.close();
+    }
     const restored = outcomes.filter((o) => o.result === 'restored').length;
     this.events({ name: 'quarantine rescanned', severity: 'info', message: `quarantine rescanned with sequence ${change.current.sequence}: ${outcomes.length} item(s), ${restored} restored`, data: { sequence: change.current.sequence, rescanned: outcomes.length, restored } });
     await this.publishStatus();

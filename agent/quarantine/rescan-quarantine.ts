@@ -1,11 +1,11 @@
 import type { Engine } from '../../scanner/engine.js';
 import type { Detection } from '../../scanner/types.js';
 import type { ExceptionMatcher } from '../exceptions/exception-list.js';
-import { readItemContent } from './manage-items.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
 import { restoreMany } from './restore-item.js';
+import { scanPackageSync, type PackageScanner } from './scan-package.js';
 
 export interface RescanOutcome {
   readonly id: string;
@@ -19,6 +19,11 @@ export interface RescanOptions {
   /** New engine and its sequence; absent = decide by exceptions alone (no rescan). */
   readonly engine?: Engine;
   readonly sequence?: number;
+  /**
+   * Scan worker threads loaded with the same definitions as `engine`: items are scanned there,
+   * on every core, without blocking this thread. Absent: scanned here, one at a time.
+   */
+  readonly scanner?: PackageScanner;
   readonly exceptions: ExceptionMatcher;
   /** Restore what is no longer detected ("repair and restore files in quarantine silently"). */
   readonly autoRestore: boolean;
@@ -34,10 +39,14 @@ export interface RescanOptions {
 export async function rescanQuarantine(store: QuarantineStore, options: RescanOptions): Promise<RescanOutcome[]> {
   const outcomes: RescanOutcome[] = [];
   const toRestore = { byException: [] as QuarantineItem[], cleared: [] as QuarantineItem[] };
-  for (const item of store.records.held().filter((i) => i.phase === 'complete')) {
+  const held = store.records.held().filter((i) => i.phase === 'complete');
+  const scanned = await scanItems(store, held, options);
+  for (const [k, item] of held.entries()) {
     let detections: Detection[];
     try {
-      detections = options.engine ? scanItem(store, item, options.engine) : [...item.detections];
+      const result = scanned[k]!;
+      if (result instanceof Error) throw result;
+      detections = result;
     } catch (err) {
       store.records.addError(item.id, { word: err instanceof QuarantineError ? err.word : 'internal', message: `rescan failed: ${(err as Error).message}` });
       outcomes.push({ id: item.id, path: item.originalPath, result: 'error', reason: (err as Error).message });
@@ -72,8 +81,31 @@ export async function rescanQuarantine(store: QuarantineStore, options: RescanOp
   return outcomes;
 }
 
-function scanItem(store: QuarantineStore, item: QuarantineItem, engine: Engine): Detection[] {
-  const session = engine.createScan(item.size);
-  readItemContent(store, item, (chunk) => session.update(chunk));
-  return [...session.finish().detections];
+/** Each item's detections by the new engine (or as recorded, without one), or why it couldn't be scanned. */
+async function scanItems(store: QuarantineStore, items: readonly QuarantineItem[], options: RescanOptions): Promise<(Detection[] | Error)[]> {
+  const { engine, scanner } = options;
+  if (!engine) return items.map((i) => [...i.detections]);
+  const results: (Detection[] | Error)[] = new Array(items.length);
+  if (scanner) {
+    let left = items.length;
+    let allDone: () => void = () => {};
+    const done = new Promise<void>((resolve) => (allDone = resolve));
+    if (left === 0) allDone();
+    for (const [k, item] of items.entries()) {
+      await scanner.submitPackage(store.blobPath(item.id), store.key, item, (result) => {
+        results[k] = result;
+        if (--left === 0) allDone();
+      });
+    }
+    await done;
+    return results;
+  }
+  for (const [k, item] of items.entries()) {
+    try {
+      results[k] = scanPackageSync(engine, store.blobPath(item.id), store.key, item);
+    } catch (err) {
+      results[k] = err as Error;
+    }
+  }
+  return results;
 }

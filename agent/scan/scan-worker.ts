@@ -1,9 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { compileEngine } from '../../scanner/engine.js';
+import { compileEngine, type Engine } from '../../scanner/engine.js';
 import type { SignatureDatabase } from '../../scanner/signature-database.js';
+import { scanPackageSync } from '../quarantine/scan-package.js';
+import { QuarantineError } from '../quarantine/quarantine-errors.js';
 import { scanFileSync, type FileScanOptions } from './file-scan.js';
 import { ScanFileError } from './scan-errors.js';
-import type { WorkerReply, WorkerTask } from './worker-messages.js';
+import type { FileTask, PackageReply, PackageTask, WorkerReply, WorkerTask } from './worker-messages.js';
 
 // The database arrives by structured clone; its hash tables sit in shared memory, so a
 // million-entry set is not copied per worker. Only the small body matcher is rebuilt here.
@@ -11,13 +13,23 @@ const { database, options } = workerData as { database: SignatureDatabase; optio
 const engine = compileEngine(database);
 
 parentPort!.on('message', (task: WorkerTask) => {
-  let reply: WorkerReply;
+  parentPort!.postMessage(task.kind === 'file' ? scanFile(engine, task) : scanPackage(engine, task));
+});
+
+function scanFile(engine: Engine, task: FileTask): WorkerReply {
   try {
-    const outcome = scanFileSync(engine, task.path, { ...options, noFollow: !task.followLink });
-    reply = { id: task.id, ok: true, outcome };
+    return { id: task.id, ok: true, outcome: scanFileSync(engine, task.path, { ...options, noFollow: !task.followLink }) };
   } catch (err) {
     const e = err instanceof ScanFileError ? err : new ScanFileError(task.path, undefined, String(err));
-    reply = { id: task.id, ok: false, path: task.path, code: e.code, message: e.message };
+    return { id: task.id, ok: false, path: task.path, code: e.code, message: e.message };
   }
-  parentPort!.postMessage(reply);
-});
+}
+
+function scanPackage(engine: Engine, task: PackageTask): PackageReply {
+  try {
+    const key = Buffer.from(task.key.buffer, task.key.byteOffset, task.key.byteLength);
+    return { id: task.id, ok: true, detections: scanPackageSync(engine, task.blobPath, key, task.item) };
+  } catch (err) {
+    return { id: task.id, ok: false, word: err instanceof QuarantineError ? err.word : 'internal', message: (err as Error).message };
+  }
+}

@@ -1,12 +1,31 @@
+import type { Detection } from '../../scanner/types.js';
+import type { QuarantineItem } from '../quarantine/quarantine-item.js';
 import type { FileScanOutcome } from './file-scan.js';
 
-export interface WorkerTask {
+/** A file on disk. */
+export interface FileTask {
+  readonly kind: 'file';
   readonly id: number;
   readonly path: string;
   /** The walk reached this file through a symlink it was allowed to follow. */
   readonly followLink: boolean;
 }
 
+/** A quarantine package, decrypted in the worker's memory and never written anywhere. */
+export interface PackageTask {
+  readonly kind: 'package';
+  readonly id: number;
+  readonly blobPath: string;
+  readonly key: Uint8Array;
+  readonly item: QuarantineItem;
+}
+
+export type WorkerTask = FileTask | PackageTask;
+
 export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly outcome: FileScanOutcome }
   | { readonly id: number; readonly ok: false; readonly path: string; readonly code: string | undefined; readonly message: string };
+
+export type PackageReply =
+  | { readonly id: number; readonly ok: true; readonly detections: Detection[] }
+  | { readonly id: number; readonly ok: false; readonly word: string; readonly message: string };

@@ -2,7 +2,15 @@ import { Worker } from 'node:worker_threads';
 import type { SignatureDatabase } from '../../scanner/signature-database.js';
 import { compiledSibling } from '../compiled-path.js';
 import type { FileScanOptions } from './file-scan.js';
-import type { WorkerReply, WorkerTask } from './worker-messages.js';
+import type { Detection } from '../../scanner/types.js';
+import { QuarantineError } from '../quarantine/quarantine-errors.js';
+import type { ItemError, QuarantineItem } from '../quarantine/quarantine-item.js';
+import type { PackageScanner } from '../quarantine/scan-package.js';
+import type { FileTask, PackageReply, PackageTask, WorkerReply, WorkerTask } from './worker-messages.js';
+
+type Reply = WorkerReply | PackageReply;
+/** A task before the pool numbers it. */
+type NewTask = Omit<FileTask, 'id'> | Omit<PackageTask, 'id'>;
 
 /** Tasks queued per worker: enough to hide message latency, few enough to balance big files. */
 const IN_FLIGHT_PER_WORKER = 4;
@@ -15,6 +23,12 @@ export class ScanWorkerError extends Error {
   }
 }
 
+interface Pending {
+  readonly done: (reply: Reply) => void;
+  /** Told when the pool fails before the reply came (package tasks, whose caller waits for each). */
+  readonly abandon?: (err: Error) => void;
+}
+
 interface Slot {
   readonly worker: Worker;
   inFlight: number;
@@ -22,11 +36,12 @@ interface Slot {
 
 /**
  * Scan worker threads sharing one signature database. `submit` resolves when a worker has
- * room, which gives the producer (the tree walk) natural back-pressure.
+ * room, which gives the producer (the tree walk) natural back-pressure. Files and quarantine
+ * packages (the rescan) share the workers.
  */
-export class WorkerPool {
+export class WorkerPool implements PackageScanner {
   private readonly slots: Slot[];
-  private readonly pending = new Map<number, (reply: WorkerReply) => void>();
+  private readonly pending = new Map<number, Pending>();
   private readonly waiters: (() => void)[] = [];
   private nextId = 1;
   private failure: Error | null = null;
@@ -36,11 +51,11 @@ export class WorkerPool {
     this.slots = Array.from({ length: size }, () => {
       const worker = new Worker(url, { workerData: { database, options } });
       const slot: Slot = { worker, inFlight: 0 };
-      worker.on('message', (reply: WorkerReply) => {
+      worker.on('message', (reply: Reply) => {
         slot.inFlight--;
-        const done = this.pending.get(reply.id);
+        const pending = this.pending.get(reply.id);
         this.pending.delete(reply.id);
-        done?.(reply);
+        pending?.done(reply);
         this.waiters.shift()?.();
       });
       worker.on('error', (err) => this.fail(new ScanWorkerError(`scan worker failed: ${err.message}`, { cause: err })));
@@ -56,6 +71,11 @@ export class WorkerPool {
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
+    for (const [id, p] of this.pending) {
+      if (p.abandon === undefined) continue;
+      this.pending.delete(id);
+      p.abandon(err);
+    }
     for (const w of this.waiters.splice(0)) w();
   }
 
@@ -64,13 +84,32 @@ export class WorkerPool {
    * @throws ScanWorkerError when a worker has died.
    */
   async submit(path: string, followLink: boolean, onDone: (reply: WorkerReply) => void): Promise<void> {
+    await this.post({ kind: 'file', path, followLink }, { done: onDone as (reply: Reply) => void });
+  }
+
+  /**
+   * Queues a quarantine package for a rescan: decrypted and scanned in a worker, in memory only.
+   * `onDone` gets the detections, or the QuarantineError (`missing`, `content`) that reading it raised.
+   * @throws ScanWorkerError when a worker has died.
+   */
+  async submitPackage(blobPath: string, key: Buffer, item: QuarantineItem, onDone: (result: Detection[] | Error) => void): Promise<void> {
+    const done = (reply: Reply): void => {
+      const r = reply as PackageReply;
+      if (r.ok) onDone(r.detections);
+      else onDone(new QuarantineError(r.word as ItemError['word'], r.message, { id: item.id, path: blobPath }));
+    };
+    await this.post({ kind: 'package', blobPath, key, item }, { done, abandon: onDone });
+  }
+
+  private async post(newTask: NewTask, pending: Pending): Promise<void> {
+    if (this.closing) throw new ScanWorkerError('the scan worker pool is closed');
     for (;;) {
       if (this.failure) throw this.failure;
       const slot = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
       if (slot.inFlight < IN_FLIGHT_PER_WORKER) {
-        const task: WorkerTask = { id: this.nextId++, path, followLink };
+        const task = { ...newTask, id: this.nextId++ } as WorkerTask;
         slot.inFlight++;
-        this.pending.set(task.id, onDone);
+        this.pending.set(task.id, pending);
         slot.worker.postMessage(task);
         return;
       }
