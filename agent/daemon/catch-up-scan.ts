@@ -16,11 +16,13 @@ export async function queueChangedSince(
   since: number,
   push: (path: string) => void,
   shouldStop: () => boolean,
+  /** Files already taken care of in their current version (reported by the watcher since). */
+  skip: (path: string, ctimeMs: number) => boolean = () => false,
 ): Promise<number> {
   let queued = 0;
   for await (const item of walkPaths(paths, { followSymlinks: false, exclude })) {
     if (shouldStop()) break;
-    if (item.kind === 'file' && item.ctimeMs >= since - MARGIN_MS) {
+    if (item.kind === 'file' && item.ctimeMs >= since - MARGIN_MS && !skip(item.path, item.ctimeMs)) {
       push(item.path);
       queued++;
     }

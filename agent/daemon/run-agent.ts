@@ -15,11 +15,20 @@ import { followStore, openUpdateContext, type StoreFollower, type UpdateContext 
 import { startUpdatePolling, type CheckResult, type UpdatePoller } from '../updates/update-source.js';
 import { startFolderWatcher } from '../watch/folder-watcher.js';
 import { OnAccessScanner } from '../watch/on-access-scanner.js';
+import { BurstSweeper } from '../watch/burst-sweep.js';
 import { ScanQueue } from '../watch/scan-queue.js';
 import { readStatusFile, writeStatusFile } from './agent-status-file.js';
 import { queueChangedSince } from './catch-up-scan.js';
 import { createDetectionHandler } from './detection-handler.js';
 import { savePendingScans, takePendingScans } from './pending-scans.js';
+
+/**
+ * A burst: this many stable-file reports within the window (a written file costs the kernel's
+ * queue about three notifications, and the default queue holds 16,384).
+ */
+const BURST_REPORTS = 1000;
+const BURST_WINDOW_MS = 2_000;
+const BURST_QUIET_MS = 1_500;
 
 /** Quarantines holding less than this are rescanned on the agent's thread (worker start-up costs more). */
 const RESCAN_POOL_BYTES = 16 * 1024 * 1024;
@@ -44,6 +53,7 @@ export class Agent {
   private watcher: FSWatcher | null = null;
   private scanner: OnAccessScanner | null = null;
   private readonly queue: ScanQueue;
+  private readonly bursts: BurstSweeper;
   private timers: NodeJS.Timeout[] = [];
   private rescans: Promise<void> = Promise.resolve();
   private lastCheck: CheckResult | null = null;
@@ -54,6 +64,7 @@ export class Agent {
 
   constructor(private config: AgentConfig, private readonly consoleMode: ConsoleMode, private readonly extraSink?: EventSink) {
     this.queue = new ScanQueue(config.watch.queueLimit);
+    this.bursts = new BurstSweeper({ threshold: BURST_REPORTS, windowMs: BURST_WINDOW_MS, quietMs: BURST_QUIET_MS, sweep: (since, seen) => this.sweepAfterBurst(since, seen) });
     this.events = (e: AgentEvent) => {
       this.logger?.sink(e);
       this.extraSink?.(e);
@@ -111,9 +122,22 @@ export class Agent {
     ];
   }
 
+  /** After a burst: files whose change notification the kernel may have dropped. */
+  private async sweepAfterBurst(since: number, seen: ReadonlyMap<string, number>): Promise<void> {
+    try {
+      const queued = await queueChangedSince(this.config.watch.paths, this.sweepExcludes(), since, (p) => this.queue.push(p), () => this.stopping, (path, ctimeMs) => (seen.get(path) ?? -Infinity) >= ctimeMs);
+      if (queued > 0) this.events({ name: 'watch error', severity: 'warning', message: `${queued} file(s) changed during a burst without a notification (the kernel drops them when its inotify queue overflows: raise fs.inotify.max_queued_events); scanning them`, data: { queued } });
+    } catch (err) {
+      this.events({ name: 'watch error', severity: 'error', message: `the sweep after a burst of changes failed: ${(err as Error).message}` });
+    }
+  }
+
+  private sweepExcludes(): string[] {
+    return [...this.config.watch.exclude, `${this.config.stateDir}/**`];
+  }
+
   private async catchUp(since: number): Promise<void> {
-    const alwaysExcluded = [this.config.stateDir];
-    const queued = await queueChangedSince(this.config.watch.paths, [...this.config.watch.exclude, ...alwaysExcluded.map((d) => `${d}/**`)], since, (p) => this.queue.push(p), () => this.stopping);
+    const queued = await queueChangedSince(this.config.watch.paths, this.sweepExcludes(), since, (p) => this.queue.push(p), () => this.stopping);
     if (queued > 0) this.events({ name: 'agent started', severity: 'info', message: `${queued} file(s) changed while the agent was stopped; scanning them`, data: { queued } });
   }
 
@@ -134,7 +158,10 @@ export class Agent {
       exclude: this.config.watch.exclude,
       alwaysExcluded: [this.config.stateDir],
       stableMs: this.config.watch.stableMs,
-      onFile: (path) => this.queue.push(path),
+      onFile: (path) => {
+        this.queue.push(path);
+        this.bursts.note(path);
+      },
       onError: (err) => this.events({ name: 'watch error', severity: 'error', message: err.message }),
     });
   }
@@ -236,6 +263,8 @@ export class Agent {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
     await this.watcher?.close();
+    this.bursts.stop();
+    await this.bursts.idle();
     await this.poller?.stop();
     await this.follower?.stop();
     await this.scanner?.stop();
