@@ -41,21 +41,7 @@ export interface SideEffectSearch {
  * @throws SideEffectPathError when the root is not a usable folder or `detectedPath` is not a
  *   clean absolute path inside it.
  */
-export function findSideEffects(options: FindSideEffectsOptions): Promise<SideEffectSearch> {
-  const search = searching.then(() => searchSideEffects(options));
-  searching = search.catch(() => undefined);
-  return search;
-}
-
-/**
- * Searches run one at a time. They all read the same few hundred persistence files: run
- * together (a burst of detections), each read them cold, and on a busy thread pool 34 of them
- * took 20 s each; one after the other, the first fills the read cache and the rest take
- * milliseconds.
- */
-let searching: Promise<unknown> = Promise.resolve();
-
-async function searchSideEffects(options: FindSideEffectsOptions): Promise<SideEffectSearch> {
+export async function findSideEffects(options: FindSideEffectsOptions): Promise<SideEffectSearch> {
   const realRoot = await resolveRoot(options.root);
   const detectedPath = checkSystemPath(options.detectedPath);
   const maxConfigBytes = options.maxConfigBytes ?? DEFAULT_MAX_CONFIG_BYTES;

@@ -37,7 +37,15 @@ export async function readLimitedFile(realRoot: string, systemPath: string, maxB
   if (isKnownMissing(host)) return new ReadSkip(systemPath, 'no such file or directory', 'ENOENT');
   const cached = CACHE.get(key);
   if (cached && cached.bytes.length <= maxBytes && isSameFile(cached.stat, host)) return cached;
-  const read = await readUncached(realRoot, systemPath, maxBytes);
+  // Searches running together (a burst of detections) share one read of each file instead of
+  // each reading it cold: 34 at once took 20 s apiece on a busy thread pool.
+  const readingKey = `${key}\0${maxBytes}`;
+  let reading = READING.get(readingKey);
+  if (reading === undefined) {
+    reading = readUncached(realRoot, systemPath, maxBytes).finally(() => READING.delete(readingKey));
+    READING.set(readingKey, reading);
+  }
+  const read = await reading;
   if (read instanceof ReadSkip) {
     CACHE.delete(key);
     if (read.code === 'ENOENT' && read.missingPath) rememberMissing(host);
@@ -56,6 +64,7 @@ export async function readLimitedFile(realRoot: string, systemPath: string, maxB
  * inode, size, mtime and ctime (a swapped symlink or any write changes one of them).
  */
 const CACHE = new Map<string, LimitedRead>();
+const READING = new Map<string, Promise<LimitedRead | ReadSkip>>();
 const CACHE_LIMIT = 4096;
 
 function isSameFile(was: Stats, path: string): boolean {
