@@ -11,6 +11,11 @@ const TAG_LENGTH = 16;
 export const HEADER_LENGTH = MAGIC.length + 1 + IV_LENGTH;
 export const TRAILER_LENGTH = TAG_LENGTH;
 const READ_CHUNK = 1 << 20;
+/**
+ * Plaintext is handed out in pieces this big, so that it is still in the L2 cache when the caller
+ * scans or writes it (OpenSSL's GCM also runs faster on 16-64 KB calls than on 1 MB ones).
+ */
+const DECRYPT_SLICE = 1 << 16;
 
 function damaged(path: string, id: string): QuarantineError {
   return new QuarantineError('content', `quarantine package ${path} is damaged (bad header)`, { id, path });
@@ -84,14 +89,19 @@ export function decryptPackage(path: string, key: Buffer, id: string, onPlain: (
     decipher.setAAD(Buffer.from(id));
     decipher.setAuthTag(tag);
     const end = size - TAG_LENGTH;
+    const decryptSlices = (cipherText: Buffer): void => {
+      for (let at = 0; at < cipherText.length; at += DECRYPT_SLICE) {
+        onPlain(decipher.update(cipherText.subarray(at, Math.min(at + DECRYPT_SLICE, cipherText.length))));
+      }
+    };
     if (whole) {
-      if (end > HEADER_LENGTH) onPlain(decipher.update(buf.subarray(HEADER_LENGTH, end)));
+      decryptSlices(buf.subarray(HEADER_LENGTH, end));
     } else {
       for (let at = HEADER_LENGTH; at < end; ) {
         const n = readSync(fd, buf, 0, Math.min(buf.length, end - at), at);
         if (n === 0) break;
         at += n;
-        onPlain(decipher.update(buf.subarray(0, n)));
+        decryptSlices(buf.subarray(0, n));
       }
     }
     try {

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { restoreItem } from '../../agent/quarantine/restore-item.js';
 import { createSideEffectPort } from '../../agent/quarantine/side-effect-adapter.js';
@@ -67,6 +68,24 @@ describe('quarantine with side effects (real side-effects module)', () => {
     expect(await readFile(crontab, 'utf8')).not.toContain('dropper.bin');
     expect(existsSync(desktop)).toBe(false);
     expect(store.records.get(item.id)!.phase).toBe('complete');
+    store.close();
+  });
+
+  it('puts back parts whose bytes straddle the decryption pieces of a package over 1 MB', async () => {
+    // Sizes chosen off every power of two, so each part boundary falls inside a decrypted piece.
+    const main = randomBytes(100_003);
+    const first = randomBytes(200_001);
+    const second = randomBytes(1_500_007);
+    await fx.writeSystemFile('/opt/evil/dropper.bin', main);
+    await fx.writeSystemFile('/tmp/epq-demo-dropper.payload', first);
+    await fx.writeSystemFile('/tmp/epq-demo-dropper.second', second);
+    const store = await fx.open();
+    const { item } = await store.quarantine({ path: '/opt/evil/dropper.bin', detections: detection, definitionsSequence: 3, companions: ['/tmp/epq-demo-dropper.payload', '/tmp/epq-demo-dropper.second'] });
+    expect(existsSync(payload)).toBe(false);
+    await restoreItem(store, item.id, { reason: 'test' });
+    expect(await readFile(join(fx.root, 'opt/evil/dropper.bin'))).toEqual(main);
+    expect(await readFile(payload)).toEqual(first);
+    expect(await readFile(join(fx.root, 'tmp/epq-demo-dropper.second'))).toEqual(second);
     store.close();
   });
 });
