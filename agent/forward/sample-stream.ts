@@ -1,18 +1,14 @@
-import { createDecipheriv } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { HEADER_LENGTH, TRAILER_LENGTH } from '../quarantine/package-cipher.js';
+import { createPackageDecipher, HEADER_LENGTH, TRAILER_LENGTH } from '../quarantine/package-cipher.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
 import type { QuarantineItem } from '../quarantine/quarantine-item.js';
 
 /**
- * The quarantine's blob layout (package-cipher.ts): magic "EPQQ" (4) | version 1 (1) | IV (12) |
- * AES-256-GCM ciphertext | tag (16), with the item id as authenticated data. Read here again
- * because the quarantine's reader is synchronous (it would hand a whole package to the socket
- * at once); a test checks both readers agree byte for byte.
+ * The quarantine's blobs (package-cipher.ts) are read here again, asynchronously, because the
+ * quarantine's reader is synchronous (it would hand a whole package to the socket at once); a
+ * test checks both readers agree byte for byte.
  */
-const MAGIC = Buffer.from('EPQQ');
-const VERSION = 1;
 const READ_CHUNK = 256 * 1024;
 
 async function readAt(fh: FileHandle, length: number, position: number, path: string, id: string): Promise<Buffer> {
@@ -39,12 +35,7 @@ async function* readChunks(fh: FileHandle, from: number, to: number): AsyncGener
  * @throws QuarantineError `content` for a bad header, a failed tag or a short package.
  */
 async function* decryptMain(header: Buffer, tag: Buffer, pieces: Iterable<Buffer> | AsyncIterable<Buffer>, key: Buffer, item: QuarantineItem, path: string): AsyncGenerator<Buffer> {
-  if (!header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== VERSION) {
-    throw new QuarantineError('content', `quarantine package ${path} is damaged (bad header)`, { id: item.id, path });
-  }
-  const decipher = createDecipheriv('aes-256-gcm', key, header.subarray(MAGIC.length + 1));
-  decipher.setAAD(Buffer.from(item.id));
-  decipher.setAuthTag(tag);
+  const decipher = createPackageDecipher(header, tag, key, item.id, path);
   let mainLeft = item.size;
   let held: Buffer | null = null;
   for await (const piece of pieces) {

@@ -17,6 +17,18 @@ const READ_CHUNK = 1 << 20;
  */
 const DECRYPT_SLICE = 1 << 16;
 
+/**
+ * The decipher for a package, from its header (magic, version, IV) and tag.
+ * @throws QuarantineError `content` when the header is not a package's.
+ */
+export function createPackageDecipher(header: Buffer, tag: Buffer, key: Buffer, id: string, path: string): DecipherGCM {
+  if (header.length < HEADER_LENGTH || !header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== VERSION) throw damaged(path, id);
+  const decipher = createDecipheriv('aes-256-gcm', key, header.subarray(MAGIC.length + 1, HEADER_LENGTH));
+  decipher.setAAD(Buffer.from(id));
+  decipher.setAuthTag(tag);
+  return decipher;
+}
+
 function damaged(path: string, id: string): QuarantineError {
   return new QuarantineError('content', `quarantine package ${path} is damaged (bad header)`, { id, path });
 }
@@ -84,10 +96,7 @@ export function decryptPackage(path: string, key: Buffer, id: string, onPlain: (
       tag = Buffer.alloc(TAG_LENGTH);
       if (readSync(fd, header, 0, HEADER_LENGTH, 0) !== HEADER_LENGTH || readSync(fd, tag, 0, TAG_LENGTH, size - TAG_LENGTH) !== TAG_LENGTH) throw damaged(path, id);
     }
-    if (!header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== VERSION) throw damaged(path, id);
-    const decipher: DecipherGCM = createDecipheriv('aes-256-gcm', key, header.subarray(MAGIC.length + 1));
-    decipher.setAAD(Buffer.from(id));
-    decipher.setAuthTag(tag);
+    const decipher = createPackageDecipher(header, tag, key, id, path);
     const end = size - TAG_LENGTH;
     const decryptSlices = (cipherText: Buffer): void => {
       for (let at = 0; at < cipherText.length; at += DECRYPT_SLICE) {
