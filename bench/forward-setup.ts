@@ -4,7 +4,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { QuarantineItem } from '../agent/quarantine/quarantine-item.js';
 import { QuarantineStore } from '../agent/quarantine/quarantine-store.js';
@@ -83,13 +82,4 @@ export async function startCentral(dataDir: string, port = 0): Promise<CentralSe
       await exited;
     },
   };
-}
-
-/** A port nothing listens on yet: the outage is a server that is not there at all. */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }

@@ -11,7 +11,8 @@ import { Forwarder } from '../agent/forward/forwarder.js';
 import { BenchError, intOption, parseCli, runMain, sizeOption, stringOption } from './cli-args.js';
 import { fmt, markdownTable } from './compare.js';
 import { curlKeepAlive, curlLoop, requireCurl } from './forward-curl.js';
-import { freePort, makeForwardCorpus, resetOutbox, startCentral, type CentralServer, type ForwardCorpus } from './forward-setup.js';
+import { freePort } from './free-port.js';
+import { makeForwardCorpus, resetOutbox, startCentral, type CentralServer, type ForwardCorpus } from './forward-setup.js';
 import { median } from './tools.js';
 
 const USAGE = `

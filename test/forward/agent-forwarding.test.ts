@@ -6,7 +6,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { CentralProcess } from '../central/central-process.js';
 import { rawRequest } from '../central/http-client.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../bench/free-port.js';
 
 /**
  * The whole path with real processes: `epq agent` quarantines a detection and forwards it to

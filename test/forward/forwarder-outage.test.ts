@@ -6,7 +6,7 @@ import { seededRandom } from '../helpers/seeded-random.js';
 import { CentralProcess } from '../central/central-process.js';
 import { rawRequest } from '../central/http-client.js';
 import { makeForwardFixture, type ForwardFixture } from './forward-fixture.js';
-import { freePort } from './free-port.js';
+import { freePort } from '../../bench/free-port.js';
 import { TcpFront } from './tcp-front.js';
 
 interface Listed {
