@@ -4,6 +4,7 @@ import type { Engine } from '../scanner/engine.js';
 import { classifySample } from './classify-sample.js';
 import { openCentralDatabase, type CentralDb } from './central-database.js';
 import { SampleRefusal } from './central-errors.js';
+import { reanalyzeSamples, type ReanalysisSummary } from './reanalyze-samples.js';
 import { receiveSample } from './receive-sample.js';
 import { SampleBlobs } from './sample-blobs.js';
 import { SampleQuota } from './sample-quota.js';
@@ -51,6 +52,14 @@ export class CentralQuarantine {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * Analyses again the samples stored under older definitions than the server's (see
+   * `reanalyzeSamples`); `stopping` is asked between samples. Never throws.
+   */
+  reanalyzeStale(log: (line: string) => void, stopping: () => boolean): Promise<ReanalysisSummary> {
+    return reanalyzeSamples({ records: this.records, blobs: this.blobs, engine: this.definitions.engine, sequence: this.definitions.sequence, log, stopping });
   }
 
   /**

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { CentralQuarantine, type CentralDefinitions } from './central-quarantine.js';
 import { CentralListenError, SampleRefusal } from './central-errors.js';
+import type { ReanalysisSummary } from './reanalyze-samples.js';
 import { readJsonBody, sendJson, sendRefusal } from './http-replies.js';
 import { MAX_STATUS_IDS, PATHS, type StatusQuery } from './wire-format.js';
 
@@ -27,6 +28,11 @@ export interface RunningCentral {
   readonly url: string;
   readonly central: CentralQuarantine;
   readonly cleaned: { readonly orphans: number; readonly missing: number };
+  /**
+   * The start-up pass that analyses again, with this server's definitions, the samples stored
+   * under older ones; it runs while the server answers.
+   */
+  readonly reanalysis: Promise<ReanalysisSummary>;
   /** Stops taking connections, lets requests in flight finish (up to `graceMs`), closes the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -70,10 +76,18 @@ export async function startCentralServer(opts: ServeOptions): Promise<RunningCen
   }
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  return { url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`, central, cleaned, close: (graceMs = 10_000) => closeServer(server, central, graceMs) };
+  let closing = false;
+  const reanalysis = central.reanalyzeStale(opts.log, () => closing);
+  const close = async (graceMs = 10_000): Promise<void> => {
+    closing = true;
+    await closeServer(server, central, graceMs, reanalysis);
+  };
+  return { url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`, central, cleaned, reanalysis, close };
 }
 
-async function closeServer(server: Server, central: CentralQuarantine, graceMs: number): Promise<void> {
+async function closeServer(server: Server, central: CentralQuarantine, graceMs: number, reanalysis: Promise<unknown>): Promise<void> {
+  // The pass stops between samples; the store must outlive the sample it is on.
+  await reanalysis;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);

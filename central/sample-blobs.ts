@@ -1,5 +1,5 @@
-import { createCipheriv, randomBytes, type CipherGCM } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM } from 'node:crypto';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CentralStoreError } from './central-errors.js';
@@ -10,6 +10,9 @@ const VERSION = 1;
 const IV_LENGTH = 12;
 const KEY_LENGTH = 32;
 const SUFFIX = '.sample';
+const TAG_LENGTH = 16;
+const HEADER_LENGTH = MAGIC.length + 1 + IV_LENGTH;
+const READ_CHUNK = 1 << 20;
 
 /**
  * Reads the server's key, creating it (mode 0600, never overwriting) on first start.
@@ -104,6 +107,51 @@ export class SampleBlobs {
     const temp = join(this.incomingDir, `${id}.${randomBytes(6).toString('hex')}.part`);
     const fh = await open(temp, 'wx', 0o600);
     return new IncomingBlob(fh, temp, this.pathOf(id), this.key, id);
+  }
+
+  /**
+   * Decrypts a stored sample, handing `onPlain` its bytes a piece at a time (each valid only
+   * during the call). The pieces are provisional until this returns: the tag is checked last.
+   * @throws CentralStoreError naming the blob when it is missing, unreadable, damaged or
+   *   tampered with.
+   */
+  readSample(id: string, onPlain: (piece: Buffer) => void): void {
+    const path = this.pathOf(id);
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      throw new CentralStoreError(path, `can't open the sample: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      const size = fstatSync(fd).size;
+      const header = Buffer.alloc(HEADER_LENGTH);
+      const tag = Buffer.alloc(TAG_LENGTH);
+      if (size < HEADER_LENGTH + TAG_LENGTH || readSync(fd, header, 0, HEADER_LENGTH, 0) !== HEADER_LENGTH || readSync(fd, tag, 0, TAG_LENGTH, size - TAG_LENGTH) !== TAG_LENGTH
+        || !header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== VERSION) {
+        throw new CentralStoreError(path, 'the sample blob is damaged (bad header)');
+      }
+      const decipher = createDecipheriv('aes-256-gcm', this.key, header.subarray(MAGIC.length + 1));
+      decipher.setAAD(Buffer.from(id));
+      decipher.setAuthTag(tag);
+      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, size));
+      for (let at = HEADER_LENGTH, end = size - TAG_LENGTH; at < end; ) {
+        const n = readSync(fd, buf, 0, Math.min(buf.length, end - at), at);
+        if (n === 0) throw new CentralStoreError(path, 'the sample blob is damaged (short read)');
+        at += n;
+        onPlain(decipher.update(buf.subarray(0, n)));
+      }
+      try {
+        decipher.final();
+      } catch (err) {
+        throw new CentralStoreError(path, 'the sample blob failed its integrity check (tampered or damaged)', { cause: err });
+      }
+    } catch (err) {
+      if (err instanceof CentralStoreError) throw err;
+      throw new CentralStoreError(path, `can't read the sample: ${(err as Error).message}`, { cause: err });
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /**

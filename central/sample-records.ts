@@ -77,6 +77,10 @@ export class SampleRecords {
       receipt: db.prepare('UPDATE samples SET receipts = receipts + 1 WHERE id = ?'),
       remove: db.prepare('DELETE FROM samples WHERE id = ?'),
       ids: db.prepare('SELECT id FROM samples'),
+      stale: db.prepare('SELECT id FROM samples WHERE scan_sequence IS NULL OR scan_sequence < @sequence ORDER BY date_received, id'),
+      verdict: db.prepare(`UPDATE samples SET state = @state, status = @status, virus = @virus, scan_sequence = @scanSequence,
+          definitions_needed = @definitionsNeeded, date_analyzed = @now WHERE id = @id`),
+      errors: db.prepare('UPDATE samples SET errors = @errors WHERE id = @id'),
       used: db.prepare('SELECT coalesce(sum(size), 0) AS bytes, count(*) AS count FROM samples'),
     };
   }
@@ -112,6 +116,22 @@ export class SampleRecords {
 
   allIds(): Set<string> {
     return new Set((this.stmts.ids.all() as { id: string }[]).map((r) => r.id));
+  }
+
+  /** Ids of the samples last analysed with definitions older than `sequence`, oldest first. */
+  staleIds(sequence: number): string[] {
+    return (this.stmts.stale.all({ sequence }) as { id: string }[]).map((r) => r.id);
+  }
+
+  /** Records a new analysis of a stored sample. */
+  setVerdict(id: string, verdict: Omit<ScanVerdict, 'errors'>, now: string): void {
+    this.stmts.verdict.run({ id, now, state: verdict.state, status: verdict.status, virus: verdict.virus, scanSequence: verdict.scanSequence, definitionsNeeded: verdict.definitionsNeeded });
+  }
+
+  /** Appends an error to a sample's list (the guide's Errors column). */
+  addError(id: string, error: CentralSample['errors'][number]): void {
+    const sample = this.get(id);
+    if (sample) this.stmts.errors.run({ id, errors: JSON.stringify([...sample.errors, error]) });
   }
 
   usage(): { bytes: number; count: number } {

@@ -94,6 +94,11 @@ async function serve(argv: ServeArgs): Promise<number> {
     'Press Ctrl+C (or send SIGTERM) to stop.',
     '',
   ].join('\n'));
+  void server.reanalysis.then((r) => {
+    if (r.scanned + r.failed === 0 && !r.interrupted) return;
+    const outcome = `${r.scanned} sample(s) analysed again with definitions ${r.sequence}: ${r.changed} changed, ${r.failed} failed`;
+    log(r.interrupted ? `reanalysis stopped early (the server is stopping): ${outcome}; the rest at the next start` : `reanalysis done: ${outcome}`);
+  });
   await new Promise<void>((done) => {
     const stop = (): void => {
       process.off('SIGTERM', stop);
