@@ -14,14 +14,13 @@ import type { DefinitionsFile, DefinitionsSet } from './definitions-set.js';
 import { DefinitionsPackageError } from './errors.js';
 import type { SigningKey } from './keys.js';
 import {
-  PACKAGE_FORMAT_VERSION,
   sha256Hex,
   signedHead,
   signedSetOf,
-  type PackageManifest,
   type SignedDefinitionsSet,
   type VerifiedIncrementalPackage,
 } from './package-format.js';
+import { PACKAGE_FORMAT_VERSION, type PackageManifest } from './package-manifest.js';
 
 /** What an incremental package changes, by file name. */
 export interface SetChanges {

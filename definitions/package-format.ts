@@ -8,7 +8,8 @@
  *
  * Only the manifest is signed; it pins every body by size and SHA-256, so one signature check
  * plus one hash per file verifies everything, and the manifest can be shown without reading the
- * bodies. The manifest is a single line so that the signed bytes are unambiguous.
+ * bodies. The manifest is a single line so that the signed bytes are unambiguous. Its fields and
+ * the rules a reader checks are in package-manifest.ts.
  *
  * Two kinds:
  *   - `full`: `files` lists every file of the set and every body follows.
@@ -19,45 +20,18 @@
  */
 import { createHash, sign, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { describeUnsafeFileName, isSignatureFileName, normalizeCreatedDate, type DefinitionsFile, type DefinitionsSet } from './definitions-set.js';
+import type { DefinitionsFile, DefinitionsSet } from './definitions-set.js';
 import { EMPTY_EPQ_META, EPQ_META_FILE_NAME, parseEpqMeta, type EpqMeta } from './epq-meta.js';
 import { DefinitionsPackageError } from './errors.js';
 import type { SigningKey, TrustedKey } from './keys.js';
+import { PACKAGE_FORMAT_VERSION, validateManifest, type ManifestFileEntry, type PackageManifest } from './package-manifest.js';
 
 export const PACKAGE_MAGIC = 'EPQDEFS/1';
-export const PACKAGE_FORMAT_VERSION = 1;
-export type PackageKind = 'full' | 'incremental';
-/** Package kinds this version reads. */
-export const SUPPORTED_PACKAGE_KINDS: readonly PackageKind[] = ['full', 'incremental'];
 
 /** Bounds on the header lines, so a hostile file can't make us buffer or parse without limit. */
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 const MAX_SIGNATURE_LINE_BYTES = 256;
 const ED25519_SIGNATURE_BYTES = 64;
-
-export interface ManifestFileEntry {
-  readonly name: string;
-  readonly size: number;
-  readonly sha256: string;
-}
-
-export interface PackageManifest {
-  readonly format: number;
-  readonly sequence: number;
-  readonly created: string;
-  readonly certified: boolean;
-  readonly kind: PackageKind;
-  readonly keyId: string;
-  readonly signatureCount: number;
-  /** Every file of the set the package results in (for an incremental one too). */
-  readonly files: readonly ManifestFileEntry[];
-  /** Incremental only: the sequence of the set the changes apply to. */
-  readonly baseSequence?: number;
-  /** Incremental only: files added or replaced; their bodies follow, in this order. */
-  readonly added?: readonly string[];
-  /** Incremental only: files of the base set that the result no longer has. */
-  readonly removed?: readonly string[];
-}
 
 /** The parts of a package before any trust decision: for `epq defs show` and for verification. */
 export interface PackageHeader {
@@ -68,9 +42,6 @@ export interface PackageHeader {
   /** Where the first file body starts. */
   readonly bodyOffset: number;
 }
-
-const MANIFEST_KEYS = ['format', 'sequence', 'created', 'certified', 'kind', 'keyId', 'signatureCount', 'files'];
-const INCREMENTAL_KEYS = ['baseSequence', 'added', 'removed'];
 
 /** What a signature vouches for: the manifest, its exact bytes and the signature over them. */
 export interface PackageProof {
@@ -111,7 +82,6 @@ export interface VerifiedIncrementalPackage {
 }
 
 export type VerifiedPackage = VerifiedFullPackage | VerifiedIncrementalPackage;
-const FILE_ENTRY_KEYS = ['name', 'size', 'sha256'];
 
 /**
  * Packs and signs a full definitions set. The result is checked with the same rules a reader
@@ -310,88 +280,6 @@ function parseMetaOf(files: readonly DefinitionsFile[], path: string): EpqMeta {
   }
 }
 
-/** Checks every manifest field; unknown keys are refused so that nothing unsigned-for is ignored. */
-function validateManifest(raw: unknown, path: string): PackageManifest {
-  const fail = (reason: string): never => {
-    throw new DefinitionsPackageError(path, `manifest: ${reason}`);
-  };
-  if (!isRecord(raw)) return fail('expected a JSON object');
-  // Format and kind first: a newer package should say "unsupported", not "unknown key".
-  if (raw.format !== PACKAGE_FORMAT_VERSION) fail(`unsupported format ${JSON.stringify(raw.format)} (this version reads format ${PACKAGE_FORMAT_VERSION})`);
-  if (typeof raw.kind !== 'string' || !(SUPPORTED_PACKAGE_KINDS as readonly string[]).includes(raw.kind)) {
-    fail(`unsupported package kind ${JSON.stringify(raw.kind)} (this version reads: ${SUPPORTED_PACKAGE_KINDS.join(', ')})`);
-  }
-  const incremental = raw.kind === 'incremental';
-  for (const k of Object.keys(raw)) {
-    if (MANIFEST_KEYS.includes(k)) continue;
-    if (INCREMENTAL_KEYS.includes(k)) {
-      if (!incremental) fail(`"${k}" is only allowed in an incremental package`);
-      continue;
-    }
-    fail(`unknown key "${k}"`);
-  }
-  if (!isCount(raw.sequence) || raw.sequence < 1) fail('"sequence" must be a positive integer');
-  if (typeof raw.created !== 'string' || normalizeCreatedDate(raw.created) === null) fail('"created" must be an ISO 8601 date');
-  if (typeof raw.certified !== 'boolean') fail('"certified" must be true or false');
-  if (typeof raw.keyId !== 'string' || !/^[0-9a-f]{16}$/.test(raw.keyId)) fail('"keyId" must be 16 lower-case hex digits');
-  if (!isCount(raw.signatureCount)) fail('"signatureCount" must be a non-negative integer');
-  if (!Array.isArray(raw.files)) return fail('"files" must be a list');
-  const seen = new Set<string>();
-  const files = raw.files.map((entry: unknown, i: number) => {
-    const at = `files[${i}]`;
-    if (!isRecord(entry)) return fail(`${at} must be an object`);
-    for (const k of Object.keys(entry)) if (!FILE_ENTRY_KEYS.includes(k)) fail(`${at}: unknown key "${k}"`);
-    if (typeof entry.name !== 'string') return fail(`${at}.name must be a string`);
-    const unsafe = describeUnsafeFileName(entry.name);
-    if (unsafe) fail(`${at}: unsafe or unsupported file name: ${unsafe}`);
-    if (seen.has(entry.name)) fail(`${at}: file ${entry.name} is listed twice`);
-    seen.add(entry.name);
-    if (!isCount(entry.size)) fail(`${at}.size must be a non-negative integer`);
-    if (typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) fail(`${at}.sha256 must be 64 lower-case hex digits`);
-    return { name: entry.name as string, size: entry.size as number, sha256: entry.sha256 as string };
-  });
-  if (!files.some((f) => isSignatureFileName(f.name))) fail('the package holds no signature files');
-  const manifest: PackageManifest = {
-    format: PACKAGE_FORMAT_VERSION,
-    sequence: raw.sequence as number,
-    created: raw.created as string,
-    certified: raw.certified as boolean,
-    kind: raw.kind as PackageKind,
-    keyId: raw.keyId as string,
-    signatureCount: raw.signatureCount as number,
-    files,
-  };
-  return incremental ? { ...manifest, ...validateChanges(raw, seen, fail) } : manifest;
-}
-
-/** The incremental part of a manifest: base sequence below `sequence`, and consistent name lists. */
-function validateChanges(raw: Record<string, unknown>, resultNames: ReadonlySet<string>, fail: (reason: string) => never):
-  { baseSequence: number; added: string[]; removed: string[] } {
-  const sequence = raw.sequence as number;
-  if (!isCount(raw.baseSequence)) fail('an incremental package needs "baseSequence", a non-negative integer');
-  const baseSequence = raw.baseSequence as number;
-  if (baseSequence >= sequence) fail(`"baseSequence" ${baseSequence} must be below "sequence" ${sequence}`);
-  const names = (key: 'added' | 'removed'): string[] => {
-    const list = raw[key];
-    if (!Array.isArray(list) || !list.every((n) => typeof n === 'string')) return fail(`an incremental package needs "${key}", a list of file names`);
-    const seen = new Set<string>();
-    for (const name of list as string[]) {
-      if (seen.has(name)) fail(`${key}: file ${name} is listed twice`);
-      seen.add(name);
-    }
-    return list as string[];
-  };
-  const added = names('added');
-  const removed = names('removed');
-  for (const name of added) if (!resultNames.has(name)) fail(`added: file ${name} is not in "files"`);
-  for (const name of removed) {
-    if (resultNames.has(name)) fail(`removed: file ${name} is also in "files"`);
-    const unsafe = describeUnsafeFileName(name);
-    if (unsafe) fail(`removed: unsafe or unsupported file name: ${unsafe}`);
-  }
-  return { baseSequence, added, removed };
-}
-
 async function readPackageFile(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
@@ -404,12 +292,4 @@ async function readPackageFile(path: string): Promise<Uint8Array> {
 
 export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -12,7 +12,7 @@ import { formatBytes } from '../scan/format.js';
 import { openDatabase } from '../store/open-database.js';
 import { contextYargsOptions, loadCommandConfig } from './agent-context.js';
 import type { SetExit } from './commands.js';
-import { TRUSTED_KEYS_OPTION } from './defs-command.js';
+import { TRUSTED_KEYS_OPTION } from './defs-options.js';
 import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
 import { renderTable } from './table.js';
 

@@ -15,7 +15,7 @@ import { sha256File } from '../scan/sha256-file.js';
 import { openDatabase } from '../store/open-database.js';
 import { contextYargsOptions, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
 import type { SetExit } from './commands.js';
-import { TRUSTED_KEYS_OPTION } from './defs-command.js';
+import { TRUSTED_KEYS_OPTION } from './defs-options.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
 import { formatScanSummary, type JsonDetection } from './scan-report.js';
 

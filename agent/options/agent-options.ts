@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { TRUSTED_KEYS_OPTION } from '../cli/defs-command.js';
+import { TRUSTED_KEYS_OPTION } from '../cli/defs-options.js';
 import type { DefaultContext, OptionSpec } from './option-spec.js';
 import { SCAN_OPTIONS } from './scan-options.js';
 

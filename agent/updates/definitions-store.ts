@@ -1,12 +1,6 @@
 /**
- * The on-disk definitions store of an agent: `<stateDir>/definitions/`.
- *
- *   defs-<sequence>.epqset   one verified set each (see definitions/set-file.ts): `keep` sets in
- *                            all, the active one and the newest ones before it
- *   active.json              which set is active: {"format":1,"sequence":9,"file":"defs-9.epqset",
- *                            "id":"...","switchedAt":"...","reason":"install","rolledBack":[]}
- *   last-check.json          the last update check (for `epq status`)
- *   lock                     held (O_EXCL, holds the pid) while a process changes the store
+ * The on-disk definitions store of an agent: `<stateDir>/definitions/` (its files: store-layout.ts;
+ * the set loaded at start: load-active.ts).
  *
  * Contract with other processes (the running agent and `epq defs ...`):
  *   - Every file is written to a temp name in this folder, fsynced, renamed, and the folder is
@@ -23,48 +17,25 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../definitions/atomic-write.js';
 import { DefinitionsPackageError } from '../../definitions/errors.js';
 import type { TrustedKey } from '../../definitions/keys.js';
-import { readPackageHeader, type PackageManifest, type SignedDefinitionsSet } from '../../definitions/package-format.js';
+import { readPackageHeader, type SignedDefinitionsSet } from '../../definitions/package-format.js';
+import type { PackageManifest } from '../../definitions/package-manifest.js';
 import { decodeSetFile, encodeSetFile, SET_FILE_MAGIC } from '../../definitions/set-file.js';
-import type { EventSink } from '../events/agent-event.js';
-import { loadBuiltinDefinitions, loadDefinitionsSet, type LoadedDefinitions } from './active-definitions.js';
+import { DefinitionsStoreError } from './store-errors.js';
+import {
+  ACTIVE_FILE,
+  LAST_CHECK_FILE,
+  LOCK_FILE,
+  parsePointer,
+  SET_FILE_PATTERN,
+  setFileName,
+  STALE_TEMP_PATTERN,
+  STORE_FOLDER,
+  type ActivePointer,
+  type StoredSetEntry,
+} from './store-layout.js';
 
 /** How many sets are kept on disk by default, the active one included (config `definitions.keep`). */
 export const DEFAULT_KEEP = 3;
-export const STORE_FOLDER = 'definitions';
-export const ACTIVE_FILE = 'active.json';
-export const LAST_CHECK_FILE = 'last-check.json';
-const LOCK_FILE = 'lock';
-const SET_FILE_PATTERN = /^defs-(\d+)\.epqset$/;
-const STALE_TEMP_PATTERN = /^\.defs-\d+\.epqset\..*\.tmp$/;
-
-/** The content of active.json. */
-export interface ActivePointer {
-  readonly format: 1;
-  readonly sequence: number;
-  readonly file: string;
-  /** Random, new at every switch. */
-  readonly id: string;
-  readonly switchedAt: string;
-  readonly reason: 'install' | 'rollback';
-  /** Sequences rolled back from: automatic updates do not install them again (a manual install does). */
-  readonly rolledBack: readonly number[];
-}
-
-/** A set file in the store, by its name (not verified). */
-export interface StoredSetEntry {
-  readonly sequence: number;
-  readonly file: string;
-  readonly path: string;
-  readonly size: number;
-}
-
-/** The store folder or one of its files can't be used (not a refusal of a package). */
-export class DefinitionsStoreError extends Error {
-  constructor(readonly path: string, readonly reason: string, options?: { cause?: unknown }) {
-    super(`${path}: ${reason}`, options);
-    this.name = 'DefinitionsStoreError';
-  }
-}
 
 export interface OpenStoreOptions {
   /** Sets kept on disk, the active one included (default 3); 1 keeps only the active set. */
@@ -248,74 +219,6 @@ export class DefinitionsStore {
   }
 
   /**
-   * Loads the set to scan with at start: the one active.json names; if it fails to verify or
-   * load, the newest older kept set that does (with events); the built-in set (sequence 0) when
-   * nothing was installed or nothing kept loads.
-   * @throws only when the built-in set itself is broken (an installation problem).
-   */
-  async loadActive(trustedKeys: readonly TrustedKey[], events: EventSink): Promise<LoadedDefinitions> {
-    let pointer: ActivePointer | null = null;
-    let pointerId: string | null = null;
-    try {
-      pointer = await this.readPointer();
-      pointerId = pointer?.id ?? null;
-    } catch (err) {
-      pointerId = '';
-      events({
-        name: 'definitions refused',
-        severity: 'error',
-        message: `Definitions pointer ${this.activePath} is unusable (${describeError(err)}); looking for a kept set`,
-        data: { package: this.activePath, reason: describeError(err) },
-      });
-    }
-    if (pointer === null && pointerId === null) return loadBuiltinDefinitions(null);
-    const sets = await this.listSets().catch(() => [] as StoredSetEntry[]);
-    let failed: number | null = null;
-    if (pointer) {
-      try {
-        return loadDefinitionsSet(await this.readSet(pointer.sequence, trustedKeys), this.setPath(pointer.sequence), pointerId);
-      } catch (err) {
-        failed = pointer.sequence;
-        events({
-          name: 'definitions refused',
-          severity: 'error',
-          message: `Stored active definitions sequence ${pointer.sequence} refused: ${describeError(err)}`,
-          data: { package: this.setPath(pointer.sequence), sequence: pointer.sequence, reason: describeError(err) },
-        });
-      }
-    }
-    const candidates = pointer ? sets.filter((s) => s.sequence < pointer.sequence) : sets;
-    const from = failed === null ? 'an unusable active.json' : `sequence ${failed}`;
-    for (const entry of candidates) {
-      try {
-        const loaded = loadDefinitionsSet(await this.readSet(entry.sequence, trustedKeys), entry.path, pointerId);
-        events({
-          name: 'definitions rolled back',
-          severity: 'warning',
-          message: `Using kept definitions sequence ${entry.sequence} instead of ${from}`,
-          data: { from: failed, to: entry.sequence, automatic: true },
-        });
-        return loaded;
-      } catch (err) {
-        events({
-          name: 'definitions refused',
-          severity: 'error',
-          message: `Kept definitions sequence ${entry.sequence} refused: ${describeError(err)}`,
-          data: { package: entry.path, sequence: entry.sequence, reason: describeError(err) },
-        });
-      }
-    }
-    const builtin = await loadBuiltinDefinitions(pointerId);
-    events({
-      name: 'definitions rolled back',
-      severity: 'error',
-      message: `No kept definitions set loads; using the built-in definitions (sequence ${builtin.sequence}) instead of ${from}`,
-      data: { from: failed, to: builtin.sequence, automatic: true },
-    });
-    return builtin;
-  }
-
-  /**
    * Runs `fn` holding the store's lock file (created with O_EXCL, holding our pid). Waits while
    * another live process holds it; takes over a lock whose process is gone.
    * @throws DefinitionsStoreError when the lock can't be had within the timeout.
@@ -372,27 +275,6 @@ export class DefinitionsStore {
   }
 }
 
-export function setFileName(sequence: number): string {
-  return `defs-${sequence}.epqset`;
-}
-
-function parsePointer(text: string, path: string): ActivePointer {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new DefinitionsStoreError(path, `not valid JSON (${(err as Error).message})`);
-  }
-  const p = raw as Partial<ActivePointer> | null;
-  const ok = typeof p === 'object' && p !== null && p.format === 1 &&
-    typeof p.sequence === 'number' && Number.isSafeInteger(p.sequence) && p.sequence > 0 &&
-    p.file === setFileName(p.sequence) && typeof p.id === 'string' && p.id !== '' &&
-    typeof p.switchedAt === 'string' && (p.reason === 'install' || p.reason === 'rollback') &&
-    Array.isArray(p.rolledBack) && p.rolledBack.every((n) => Number.isSafeInteger(n));
-  if (!ok) throw new DefinitionsStoreError(path, 'not a valid definitions pointer');
-  return p as ActivePointer;
-}
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -401,13 +283,4 @@ function isAlive(pid: number): boolean {
     // EPERM: it exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** The reason of a refusal or store error (plus its cause's message when that adds something); any error's message otherwise. */
-export function describeError(err: unknown): string {
-  if (err instanceof DefinitionsPackageError || err instanceof DefinitionsStoreError) {
-    const cause = err.cause instanceof Error && !err.reason.includes(err.cause.message) ? `: ${err.cause.message}` : '';
-    return `${err.reason}${cause}`;
-  }
-  return err instanceof Error ? err.message : String(err);
 }

@@ -18,7 +18,7 @@ import { verifyDefinitionsPackage, type SignedDefinitionsSet, type VerifiedPacka
 import type { Engine } from '../../scanner/engine.js';
 import type { SignatureDatabase } from '../../scanner/signature-database.js';
 import { loadDefinitionsSet, type LoadedDefinitions } from './active-definitions.js';
-import { describeError } from './definitions-store.js';
+import { describeError } from './store-errors.js';
 import { syncWithStore, type UpdateContext } from './update-context.js';
 
 /** A package file path, or bytes with a name for messages (e.g. the URL they came from). */

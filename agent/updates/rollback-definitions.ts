@@ -8,7 +8,7 @@ import type { EpqMeta } from '../../definitions/epq-meta.js';
 import type { Engine } from '../../scanner/engine.js';
 import { BUILTIN_SEQUENCE } from '../../definitions/builtin-set.js';
 import { loadDefinitionsSet, type LoadedDefinitions } from './active-definitions.js';
-import { describeError } from './definitions-store.js';
+import { describeError } from './store-errors.js';
 import { syncWithStore, type UpdateContext } from './update-context.js';
 
 export type RollbackResult =

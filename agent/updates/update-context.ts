@@ -7,6 +7,7 @@ import { loadTrustedKeys, type TrustedKey } from '../../definitions/keys.js';
 import { IGNORE_EVENTS, type EventSink } from '../events/agent-event.js';
 import { ActiveDefinitions, type LoadedDefinitions } from './active-definitions.js';
 import { DefinitionsStore } from './definitions-store.js';
+import { loadActiveDefinitions } from './load-active.js';
 
 export interface UpdateContext {
   readonly store: DefinitionsStore;
@@ -33,7 +34,7 @@ export interface OpenUpdateContextOptions {
 
 /**
  * Opens the store under `stateDir`, loads the trusted keys and the active set (with the
- * fallbacks of DefinitionsStore.loadActive) and returns a context around them.
+ * fallbacks of loadActiveDefinitions) and returns a context around them.
  * @throws DefinitionsKeyError for an unusable key file; DefinitionsStoreError when the folder
  *   can't be created; RangeError for a bad `keep`.
  */
@@ -41,7 +42,7 @@ export async function openUpdateContext(opts: OpenUpdateContextOptions): Promise
   const events = opts.events ?? IGNORE_EVENTS;
   const trustedKeys = [...(opts.trustedKeys ?? []), ...(await loadTrustedKeys(opts.trustedKeyFiles ?? []))];
   const store = await DefinitionsStore.open(opts.stateDir, opts.keep === undefined ? {} : { keep: opts.keep });
-  const definitions = new ActiveDefinitions(await store.loadActive(trustedKeys, events));
+  const definitions = new ActiveDefinitions(await loadActiveDefinitions(store, trustedKeys, events));
   return { store, definitions, trustedKeys, events };
 }
 
@@ -54,7 +55,7 @@ export async function syncWithStore(ctx: UpdateContext): Promise<LoadedDefinitio
   const current = ctx.definitions.current();
   const id = await ctx.store.readPointerId();
   if (id === current.pointerId) return current;
-  const loaded = await ctx.store.loadActive(ctx.trustedKeys, ctx.events);
+  const loaded = await loadActiveDefinitions(ctx.store, ctx.trustedKeys, ctx.events);
   if (loaded.sequence === current.sequence && loaded.keyId === current.keyId && loaded.created === current.created) {
     // Same set under a new pointer (e.g. a rewrite): keep the engine, remember the new id.
     ctx.definitions.notePointerId(loaded.pointerId);

@@ -9,24 +9,18 @@
  *     and the package files next to it (`<url>/<file>`).
  * From what is offered, planUpdate picks the highest sequence reachable from the active set,
  * preferring incremental chains (smaller) over full packages; the chain is installed in one go.
+ * Reading each kind of source: folder-source.ts and http-source.ts.
  */
-import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readPackageHeader, type PackageKind, type PackageManifest } from '../../definitions/package-format.js';
-import { describeError, type DefinitionsStore } from './definitions-store.js';
-import { FetchError, httpGet } from './http-get.js';
+import { readPackageHeader } from '../../definitions/package-format.js';
+import type { PackageManifest } from '../../definitions/package-manifest.js';
+import type { DefinitionsStore } from './definitions-store.js';
+import { readFolderOffer, readFolderPackage } from './folder-source.js';
+import { fetchHttpPackage, readHttpOffer } from './http-source.js';
 import { installDefinitions, refuse, type PackageInput } from './install-definitions.js';
+import { describeCandidate, SourceRefused, SourceUnreachable, type SourceCandidate } from './source-offer.js';
+import { describeError } from './store-errors.js';
 import { syncWithStore, type UpdateContext } from './update-context.js';
-
-/** One package a source offers, as its header (folder) or index entry (URL) describes it. */
-export interface SourceCandidate {
-  /** File name in the folder, or path relative to the URL. */
-  readonly file: string;
-  readonly sequence: number;
-  readonly kind: PackageKind;
-  /** Incremental packages only. */
-  readonly baseSequence?: number;
-}
 
 export type CheckOutcome = 'installed' | 'up-to-date' | 'refused' | 'unreachable';
 
@@ -53,27 +47,6 @@ export interface CheckContext extends UpdateContext {
   readonly timeoutMs?: number;
   /** Largest package accepted from a URL (default 512 MiB). */
   readonly maxPackageBytes?: number;
-}
-
-const DEFAULT_TIMEOUT_MS = 30_000;
-const DEFAULT_MAX_PACKAGE_BYTES = 512 * 1024 * 1024;
-const MAX_INDEX_BYTES = 4 * 1024 * 1024;
-/** Enough for the magic, the largest manifest and the signature line. */
-const HEADER_READ_BYTES = 1024 * 1024 + 1024;
-const PACKAGE_EXTENSION = '.epqdefs';
-
-/** The source can't be reached (folder missing, connection refused, timeout, HTTP error). */
-class SourceUnreachable extends Error {
-  constructor(readonly where: string, readonly reason: string, readonly isUrl: boolean) {
-    super(`${where}: ${reason}`);
-  }
-}
-
-/** What the source offers can't be used (invalid index, package not what the index said). */
-class SourceRefused extends Error {
-  constructor(readonly where: string, readonly reason: string, readonly sequence?: number) {
-    super(`${where}: ${reason}`);
-  }
 }
 
 /** True for http:// and https:// sources; anything else is a folder path. */
@@ -148,7 +121,7 @@ export async function readLastCheck(store: DefinitionsStore): Promise<CheckResul
 async function check(ctx: CheckContext): Promise<Omit<CheckResult, 'checkedAt' | 'source' | 'activeSequence'>> {
   const active = await syncWithStore(ctx);
   const url = isUrlSource(ctx.source);
-  const offer = url ? await readIndex(ctx) : await readFolder(ctx.source);
+  const offer = url ? await readHttpOffer(ctx) : await readFolderOffer(ctx.source);
   const pointer = await ctx.store.readPointer().catch(() => null);
   const plan = planUpdate(active.sequence, offer.candidates, pointer?.rolledBack ?? []);
   const skipped = offer.skipped.length > 0 ? { skipped: offer.skipped } : {};
@@ -157,7 +130,7 @@ async function check(ctx: CheckContext): Promise<Omit<CheckResult, 'checkedAt' |
     return { result: 'up-to-date', sequence: active.sequence, ...(why ? { reason: why } : {}), ...skipped };
   }
   const inputs: PackageInput[] = [];
-  for (const c of plan) inputs.push(url ? await fetchPackage(ctx, c) : { bytes: await readWhole(join(ctx.source, c.file)), name: join(ctx.source, c.file) });
+  for (const c of plan) inputs.push(url ? await fetchHttpPackage(ctx, c) : { bytes: await readFolderPackage(join(ctx.source, c.file)), name: join(ctx.source, c.file) });
   for (let i = 0; i < plan.length; i++) checkMatches(plan[i]!, inputs[i] as { bytes: Uint8Array; name: string });
   const installed = await installDefinitions(inputs, ctx);
   if (installed.installed) return { result: 'installed', sequence: installed.sequence, packages: installed.packages, ...skipped };
@@ -194,109 +167,6 @@ function checkMatches(c: SourceCandidate, input: { bytes: Uint8Array; name: stri
   const said = describeCandidate(c);
   const holds = describeCandidate({ file: c.file, sequence: manifest.sequence, kind: manifest.kind, ...(manifest.baseSequence === undefined ? {} : { baseSequence: manifest.baseSequence }) });
   if (said !== holds) throw new SourceRefused(input.name, `the source lists it as ${said} but the package is ${holds}`, c.sequence);
-}
-
-function describeCandidate(c: SourceCandidate): string {
-  return c.kind === 'full' ? `full sequence ${c.sequence}` : `incremental ${c.baseSequence}->${c.sequence}`;
-}
-
-// ---- folder sources ----
-
-async function readFolder(dir: string): Promise<{ candidates: SourceCandidate[]; skipped: string[] }> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new SourceUnreachable(dir, code === 'ENOENT' ? 'folder not found' : code === 'ENOTDIR' ? 'not a folder' : `can't read the folder (${(err as Error).message})`, false);
-  }
-  const candidates: SourceCandidate[] = [];
-  const skipped: string[] = [];
-  for (const file of names.filter((n) => n.endsWith(PACKAGE_EXTENSION) && !n.startsWith('.')).sort()) {
-    const path = join(dir, file);
-    try {
-      if (!(await stat(path)).isFile()) continue;
-      const { manifest } = readPackageHeader(await readHead(path), path);
-      candidates.push({ file, sequence: manifest.sequence, kind: manifest.kind, ...(manifest.baseSequence === undefined ? {} : { baseSequence: manifest.baseSequence }) });
-    } catch (err) {
-      skipped.push(`${file}: ${describeError(err)}`);
-    }
-  }
-  return { candidates, skipped };
-}
-
-async function readHead(path: string): Promise<Uint8Array> {
-  const handle = await open(path, 'r');
-  try {
-    const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(HEADER_READ_BYTES), position: 0 });
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
-async function readWhole(path: string): Promise<Uint8Array> {
-  try {
-    return await readFile(path);
-  } catch (err) {
-    throw new SourceUnreachable(path, `can't read the package (${(err as Error).message})`, false);
-  }
-}
-
-// ---- URL sources ----
-
-async function readIndex(ctx: CheckContext): Promise<{ candidates: SourceCandidate[]; skipped: string[] }> {
-  const indexUrl = `${ctx.source.replace(/\/+$/, '')}/index.json`;
-  const body = await fetchOrUnreachable(indexUrl, ctx, MAX_INDEX_BYTES);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new SourceRefused(indexUrl, `index is not valid JSON (${(err as Error).message})`);
-  }
-  return { candidates: validateIndex(raw, indexUrl), skipped: [] };
-}
-
-function validateIndex(raw: unknown, indexUrl: string): SourceCandidate[] {
-  const fail = (reason: string): never => {
-    throw new SourceRefused(indexUrl, `index: ${reason}`);
-  };
-  if (typeof raw !== 'object' || raw === null || !Array.isArray((raw as { packages?: unknown }).packages)) return fail('expected {"packages": [...]}');
-  return ((raw as { packages: unknown[] }).packages).map((entry, i) => {
-    const at = `packages[${i}]`;
-    if (typeof entry !== 'object' || entry === null) return fail(`${at} must be an object`);
-    const e = entry as Record<string, unknown>;
-    if (typeof e.file !== 'string' || !isSafeRelativePath(e.file)) return fail(`${at}.file must be a relative path without ".." (got ${JSON.stringify(e.file)})`);
-    if (!Number.isSafeInteger(e.sequence) || (e.sequence as number) < 1) return fail(`${at}.sequence must be a positive integer`);
-    if (e.kind !== 'full' && e.kind !== 'incremental') return fail(`${at}.kind must be "full" or "incremental"`);
-    if (e.kind === 'incremental' && (!Number.isSafeInteger(e.baseSequence) || (e.baseSequence as number) < 0 || (e.baseSequence as number) >= (e.sequence as number))) {
-      return fail(`${at}.baseSequence must be an integer below its sequence`);
-    }
-    return {
-      file: e.file,
-      sequence: e.sequence as number,
-      kind: e.kind,
-      ...(e.kind === 'incremental' ? { baseSequence: e.baseSequence as number } : {}),
-    };
-  });
-}
-
-function isSafeRelativePath(file: string): boolean {
-  return file !== '' && !file.startsWith('/') && !/[\\?#:]/.test(file) && file.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
-}
-
-async function fetchPackage(ctx: CheckContext, c: SourceCandidate): Promise<{ bytes: Uint8Array; name: string }> {
-  const url = new URL(c.file, `${ctx.source.replace(/\/+$/, '')}/`).href;
-  return { bytes: await fetchOrUnreachable(url, ctx, ctx.maxPackageBytes ?? DEFAULT_MAX_PACKAGE_BYTES), name: url };
-}
-
-async function fetchOrUnreachable(url: string, ctx: CheckContext, maxBytes: number): Promise<Buffer> {
-  try {
-    return await httpGet(url, { timeoutMs: ctx.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxBytes });
-  } catch (err) {
-    if (err instanceof FetchError) throw new SourceUnreachable(url, err.reason, true);
-    throw err;
-  }
 }
 
 // ---- polling ----

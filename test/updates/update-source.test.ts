@@ -7,7 +7,8 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { installDefinitions } from '../../agent/updates/install-definitions.js';
 import { rollbackDefinitions } from '../../agent/updates/rollback-definitions.js';
-import { checkForUpdates, planUpdate, readLastCheck, startUpdatePolling, type CheckResult, type SourceCandidate } from '../../agent/updates/update-source.js';
+import type { SourceCandidate } from '../../agent/updates/source-offer.js';
+import { checkForUpdates, planUpdate, readLastCheck, startUpdatePolling, type CheckResult } from '../../agent/updates/update-source.js';
 import { detect, eventNames, makePublisher, markerOf, openContext, removeDir, tempDir, type Publisher, usePublisherFixture } from './helpers.js';
 
 let root: string;
