@@ -1,10 +1,6 @@
-import { existsSync, renameSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
 import { faultPoint } from './fault-injection.js';
-import { fsyncDirAsync, fsyncDirs } from './fsync-dir.js';
 import { QuarantineError } from './quarantine-errors.js';
-import type { QuarantineItem, StoredSideEffect } from './quarantine-item.js';
-import type { NewItem } from './quarantine-records.js';
+import { clearSideEffects, commitRecords, completeItems, publishPackages, removeOriginals, type FailItem } from './quarantine-steps.js';
 import type { QuarantineOutcome, QuarantineRequest, QuarantineStore } from './quarantine-store.js';
 import { asQuarantineError, writePackage, type Pending } from './write-package.js';
 
@@ -53,200 +49,17 @@ export async function quarantineBatch(store: QuarantineStore, requests: readonly
   return results;
 }
 
-/** Steps 2 to 7 for a chunk whose packages are written. */
+/** Steps 2 to 7 for a chunk whose packages are written; each item that fails gets its error result. */
 async function finishChunk(store: QuarantineStore, chunk: Pending[], results: QuarantineResult[]): Promise<void> {
   if (chunk.length === 0) return;
-  const fail = (p: Pending, err: unknown, message: string): void => {
+  const fail: FailItem = (p, err, message) => {
     results[p.index] = { ok: false, error: asQuarantineError(err, p.request.path, `${message}: ${(err as Error).message}`, p.id) };
   };
-  // 2-3. One round for the lot: the packages and the blob folder are fsynced on the thread
-  // pool while this thread commits the records (durably). Both must be done before any
-  // original goes, but not in any order between them: recovery checks a recorded package (GCM
-  // tag, SHA-256) before it removes anything, and drops the record of one that did not make it.
-  // The fsyncs start only now, all together: started while the next files were still being
-  // created, they made those creates wait for journal commits (measured on 2,000 small files,
-  // alternating runs: up to twice as slow).
-  const dirSynced = fsyncDirs([store.blobDir]).then(() => null, (err: unknown) => err);
-  const syncing = Promise.allSettled(chunk.map((p) => p.blob.sync()));
-  let commitError: unknown = null;
-  try {
-    store.records.transaction(() => {
-      for (const p of chunk) store.records.insertStored((p.record = newRecord(store, p)));
-    });
-  } catch (err) {
-    commitError = err;
-  }
-  const synced = await syncing;
-  const dirError = await dirSynced;
-  if (commitError !== null) {
-    for (const p of chunk) {
-      fail(p, commitError, `can't record ${p.request.path} in the quarantine database`);
-      await p.blob.discard();
-    }
-    return;
-  }
-  let live: Pending[] = [];
-  const lost: Pending[] = [];
-  for (const [i, p] of chunk.entries()) {
-    const s = synced[i]!;
-    if (dirError === null && s.status === 'fulfilled') live.push(p);
-    else {
-      fail(p, s.status === 'rejected' ? s.reason : dirError, `can't make the quarantine package of ${p.request.path} durable`);
-      lost.push(p);
-    }
-  }
-  await drop(store, lost);
+  let live = await commitRecords(store, chunk, fail);
   if (live.length === 0) return;
   faultPoint('quarantine:after-commit');
-  // 4. Originals removed (only if still the file that was copied), each parent folder fsynced once.
-  // Never the original without its package: if the temp blob is gone (deleted by hand) and not
-  // published either (another process's recovery may have done that), drop the record and leave
-  // the original alone.
-  const missing = live.filter((p) => !existsSync(p.blob.path) && !existsSync(store.blobPath(p.id)));
-  for (const p of missing) fail(p, new Error('the package file disappeared'), `${p.request.path} was left in place`);
-  await drop(store, missing);
-  live = live.filter((p) => !missing.includes(p));
-  for (const p of live) {
-    try {
-      p.removal = store.removeOriginal(p.real, p.stat);
-      if (p.removal === 'changed') p.errors.push(store.records.errorNow({ word: 'changed', message: 'the original changed after it was copied; it was left in place' }));
-    } catch (err) {
-      p.removal = 'changed';
-      p.errors.push(store.records.errorNow({ word: 'internal', message: `the original could not be removed: ${(err as Error).message}` }));
-    }
-    faultPoint('quarantine:after-unlink');
-  }
-  const parents = new Map<string, Promise<void>>();
-  for (const p of live) {
-    const dir = dirname(p.real);
-    if (p.removal === 'removed' && !parents.has(dir)) parents.set(dir, fsyncDirAsync(dir));
-  }
-  live = await keepIf(live, (p) => (p.removal === 'removed' ? parents.get(dirname(p.real))! : Promise.resolve()), fail,
-    'is in quarantine, but removing the original could not be made durable; the next start checks it again');
-  // 5. Published under its final name. Not synced: recovery renames the .tmp of a recorded item.
-  const published: Pending[] = [];
-  for (const p of live) {
-    try {
-      renameSync(p.blob.path, store.blobPath(p.id));
-      published.push(p);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(store.blobPath(p.id))) published.push(p);
-      else fail(p, err, `${p.request.path} is in quarantine, but its package could not be renamed; the next start finishes it`);
-    }
-    faultPoint('quarantine:after-blob-rename');
-  }
-  live = published;
-  // 6. Side effects, each item's on its own (they touch unrelated files). What was removed is
-  // committed durably at once (only chunks that had any pay for it): removed a second time by
-  // recovery, an entry would be found gone, and a restore would not put it back.
-  const effects = new Map<Pending, readonly StoredSideEffect[]>();
-  const withEffects = live.filter((p) => p.captured.length > 0);
-  for (const p of live) effects.set(p, await removeSideEffects(store, p));
-  if (withEffects.length > 0) {
-    try {
-      store.records.transaction(() => withEffects.forEach((p) => store.records.setSideEffects(p.id, effects.get(p)!)));
-    } catch {
-      // Written again by the commit below; if that fails too, the item's result says so.
-    }
-  }
-  // Counted once per item, like the other per-item steps, so `#N` can stop a batch here too.
-  live.forEach(() => faultPoint('quarantine:after-side-effects'));
-  // 7. Lazy commit: if a power cut loses it, the items are `stored` again and recovery redoes 4-5
-  // (and 6 for what step 6 did not record).
-  try {
-    store.records.lazyTransaction(() => {
-      for (const p of live) store.records.complete(p.id, { originalRemoved: p.removal !== 'changed', sideEffects: effects.get(p)!, errors: p.errors });
-    });
-  } catch (err) {
-    for (const p of live) fail(p, err, `${p.request.path} is in quarantine, but could not be marked complete; the next start finishes it`);
-    return;
-  }
-  for (const p of live) {
-    const removed = p.removal !== 'changed';
-    // The record as written, rather than read back: a query per item costs more than the rest of
-    // the bookkeeping together.
-    const item: QuarantineItem = {
-      ...p.record!, phase: 'complete', errors: p.errors, sideEffects: effects.get(p)!, originalRemoved: removed, restoreTarget: null, restoredAt: null,
-    };
-    store.events({
-      name: 'quarantined',
-      severity: 'warning',
-      message: `${p.request.path} quarantined (${item.virusName})${removed ? '' : '; the original changed meanwhile and was left in place'}`,
-      data: { id: p.id, path: p.request.path, virus: item.virusName, sequence: p.request.definitionsSequence, sideEffects: p.captured.length },
-    });
-    results[p.index] = { ok: true, outcome: { item, originalRemoved: removed } };
-  }
-}
-
-/**
- * Waits for each item's step (several items may share one promise); those whose step failed
- * get an error result and are left as they are: recorded, so recovery finishes them at the
- * next start.
- */
-async function keepIf(
-  items: Pending[],
-  step: (p: Pending) => Promise<void>,
-  fail: (p: Pending, err: unknown, message: string) => void,
-  message: string,
-): Promise<Pending[]> {
-  // allSettled attaches a handler to every promise at once, so none can reject unhandled.
-  const outcomes = await Promise.allSettled(items.map(step));
-  const kept: Pending[] = [];
-  for (const [i, p] of items.entries()) {
-    const o = outcomes[i]!;
-    if (o.status === 'fulfilled') kept.push(p);
-    else fail(p, o.reason, `${p.request.path} ${message}`);
-  }
-  return kept;
-}
-
-/**
- * Forgets items whose originals were never touched: records, then temp blobs. Never throws: a
- * record left behind is dropped by recovery, which finds its package missing or not whole.
- */
-async function drop(store: QuarantineStore, items: readonly Pending[]): Promise<void> {
-  if (items.length === 0) return;
-  try {
-    store.records.transaction(() => items.forEach((p) => store.records.remove(p.id)));
-  } catch {
-    // See above: recovery finishes the job.
-  }
-  for (const p of items) await p.blob.discard();
-}
-
-async function removeSideEffects(store: QuarantineStore, p: Pending): Promise<readonly StoredSideEffect[]> {
-  if (p.captured.length === 0) return [];
-  try {
-    return await store.sideEffects.remove(p.captured);
-  } catch (err) {
-    p.errors.push(store.records.errorNow({ word: 'internal', message: `side effects not removed: ${(err as Error).message}` }));
-    return p.captured.map((c) => c.effect);
-  }
-}
-
-function newRecord(store: QuarantineStore, p: Pending): NewItem {
-  return {
-    id: p.id,
-    fileName: basename(p.request.path),
-    originalPath: p.request.path,
-    size: p.written.size,
-    sha256: p.written.sha256,
-    packageSize: p.written.packageSize,
-    dev: p.stat.dev,
-    ino: p.stat.ino,
-    mode: p.stat.mode & 0o7777,
-    uid: p.stat.uid,
-    gid: p.stat.gid,
-    atimeMs: p.stat.atimeMs,
-    mtimeMs: p.stat.mtimeMs,
-    userName: store.options.userNameOf(p.stat.uid),
-    computer: store.options.computer,
-    quarantinedAt: new Date().toISOString(),
-    virusName: p.request.detections[0]?.signature ?? 'unknown',
-    detections: p.request.detections,
-    definitionsSequence: p.request.definitionsSequence,
-    status: 'Quarantined',
-    state: 'infected',
-    sideEffects: p.captured.map((c) => c.effect),
-  };
+  live = await removeOriginals(store, live, fail);
+  live = publishPackages(store, live, fail);
+  const effects = await clearSideEffects(store, live);
+  completeItems(store, live, effects, results, fail);
 }

@@ -1,12 +1,12 @@
-import { linkSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { faultPoint } from './fault-injection.js';
-import { fsyncDirAsync } from './fsync-dir.js';
-import type { DurableFile } from './package-writer.js';
 import { QuarantineError } from './quarantine-errors.js';
-import type { QuarantineItem, SampleState } from './quarantine-item.js';
+import type { SampleState } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
-import { abandonRestore, foldersToSync, makeParents, removeCreated, restoreTempPath, writeVerifiedCopy } from './restore-copy.js';
+import { abandonRestore, makeParents, restoreTempPath } from './restore-copy.js';
+import {
+  asRestoreError, beginRestores, commitRestored, linkIntoPlace, restoreSideEffects, writeTempCopies, type FailRestore, type Restoring,
+} from './restore-steps.js';
 import { chooseRestoreTarget } from './restore-target.js';
 
 export { restoreTempPath } from './restore-copy.js';
@@ -51,16 +51,6 @@ export async function restoreItem(store: QuarantineStore, id: string, options: R
   return result!.outcome;
 }
 
-interface Restoring {
-  readonly index: number;
-  readonly item: QuarantineItem;
-  readonly target: string;
-  readonly tmp: string;
-  readonly createdDirs: string[];
-  file?: DurableFile;
-  contents?: (Buffer | undefined)[];
-}
-
 /**
  * Restores many items, each all or nothing, with a few fsync rounds for the lot. Per chunk:
  * 1. each target is chosen (never an existing file, never outside where it should go);
@@ -97,7 +87,7 @@ export async function restoreMany(store: QuarantineStore, ids: readonly string[]
           bytes += r.item.size;
         }
       } catch (err) {
-        results[i] = { id: ids[i]!, ok: false, error: asQuarantineError(err, ids[i]!) };
+        results[i] = { id: ids[i]!, ok: false, error: asRestoreError(err, ids[i]!) };
       }
     }
     await restoreChunk(store, chunk, options, results);
@@ -119,125 +109,16 @@ function prepare(store: QuarantineStore, index: number, id: string, options: Res
   return { index, item, target, tmp: restoreTempPath(target, id) };
 }
 
-/** Steps 2 to 6 for a chunk whose targets are chosen. */
+/** Steps 2 to 6 for a chunk whose targets are chosen; each item that fails gets its error result. */
 async function restoreChunk(store: QuarantineStore, chunk: Restoring[], options: RestoreOptions, results: RestoreResult[]): Promise<void> {
-  const fail = (r: Restoring, err: unknown): void => {
+  const fail: FailRestore = (r, err) => {
     results[r.index] = { id: r.item.id, ok: false, error: abandonRestore(store, r.item, r.tmp, r.createdDirs, err) };
   };
-  // 2. Durable intent: recovery must know every target before anything appears there.
-  let begun: boolean[];
-  try {
-    begun = store.records.transaction(() => chunk.map((r) => store.records.beginRestore(r.item.id, r.target)));
-  } catch (err) {
-    for (const r of chunk) {
-      removeCreated(r.createdDirs);
-      results[r.index] = { id: r.item.id, ok: false, error: asQuarantineError(err, r.item.id) };
-    }
-    return;
-  }
-  let live: Restoring[] = [];
-  for (const [k, r] of chunk.entries()) {
-    if (begun[k]) live.push(r);
-    else fail(r, new QuarantineError('internal', `item ${r.item.id} is busy`, { id: r.item.id }));
-  }
+  let live = beginRestores(store, chunk, results, fail);
   if (live.length === 0) return;
   faultPoint('restore:after-intent');
-  // 3. Verified temp copies, fsynced in one concurrent round.
-  const written: Restoring[] = [];
-  for (const r of live) {
-    try {
-      Object.assign(r, await writeVerifiedCopy(store, r.item, r.tmp));
-      written.push(r);
-    } catch (err) {
-      fail(r, err);
-    }
-    faultPoint('restore:after-temp-write');
-  }
-  live = await keepIf(written, (r) => r.file!.sync(), fail);
-  // 4. Into place, never over an existing file; then the folders' new entries made durable.
-  const linked: Restoring[] = [];
-  for (const r of live) {
-    try {
-      const conflicts = await store.sideEffects.check(r.item.sideEffects, r.contents!);
-      if (conflicts.length > 0) throw new QuarantineError('occupied', `side effects can't be restored: ${conflicts.join('; ')}`, { id: r.item.id });
-      linkSync(r.tmp, r.target);
-      linked.push(r);
-    } catch (err) {
-      fail(r, linkError(err, r));
-    }
-    // The file is in place under its name: the temp name is only a leftover now.
-    unlinkQuietly(r.tmp);
-    faultPoint('restore:after-link');
-  }
-  const folders = new Map<string, Promise<void>>();
-  for (const r of linked) for (const d of foldersToSync(r.target, r.createdDirs)) if (!folders.has(d)) folders.set(d, fsyncDirAsync(d));
-  live = await keepIf(linked, (r) => Promise.all(foldersToSync(r.target, r.createdDirs).map((d) => folders.get(d)!)).then(() => {}), (r, err) => {
-    unlinkQuietly(r.target);
-    fail(r, err);
-  });
-  // 5. Side effects, all or none per item.
-  const done: { r: Restoring; notes: string[] }[] = [];
-  for (const r of live) {
-    try {
-      done.push({ r, notes: await store.sideEffects.restore(r.item.sideEffects, r.contents!) });
-    } catch (err) {
-      unlinkQuietly(r.target);
-      fail(r, new QuarantineError('internal', `restore of ${r.item.id} undone: ${(err as Error).message}`, { id: r.item.id, path: r.target }, { cause: err }));
-    }
-    faultPoint('restore:after-side-effects');
-  }
-  // 6. Lazy commit: if lost, recovery sees `restoring` with the file in place and finishes.
-  try {
-    store.records.lazyTransaction(() => {
-      for (const { r } of done) store.records.markRestored(r.item.id, options.state ?? r.item.state);
-    });
-  } catch (err) {
-    // The files are in place and their packages kept: the next start sees them and finishes.
-    for (const { r } of done) {
-      results[r.index] = { id: r.item.id, ok: false, error: new QuarantineError('internal', `${r.target} is restored, but the quarantine database could not record it; the next start finishes it: ${(err as Error).message}`, { id: r.item.id, path: r.target }, { cause: err }) };
-    }
-    return;
-  }
-  for (const { r, notes } of done) {
-    unlinkQuietly(store.blobPath(r.item.id));
-    store.events({
-      name: 'restored',
-      severity: 'info',
-      message: `${r.item.originalPath} restored to ${r.target} (${options.reason})`,
-      data: { id: r.item.id, path: r.target, reason: options.reason, sideEffects: notes },
-    });
-    results[r.index] = { id: r.item.id, ok: true, outcome: { id: r.item.id, path: r.target, notes } };
-  }
-}
-
-/** Waits for each item's step; those whose step failed go to `fail` and drop out. */
-async function keepIf(items: Restoring[], step: (r: Restoring) => Promise<void>, fail: (r: Restoring, err: unknown) => void): Promise<Restoring[]> {
-  // allSettled attaches a handler to every promise at once, so none can reject unhandled.
-  const outcomes = await Promise.allSettled(items.map(step));
-  const kept: Restoring[] = [];
-  for (const [k, r] of items.entries()) {
-    const o = outcomes[k]!;
-    if (o.status === 'fulfilled') kept.push(r);
-    else fail(r, o.reason);
-  }
-  return kept;
-}
-
-/** link(2) refuses an existing target: someone created the file since the target was chosen. */
-function linkError(err: unknown, r: Restoring): unknown {
-  if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return err;
-  return new QuarantineError('occupied', `${r.target} appeared while restoring; restore with --rename to put it beside, or --to DIR`, { id: r.item.id, path: r.target }, { cause: err });
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // Already gone: what matters is the record, which recovery reconciles.
-  }
-}
-
-function asQuarantineError(err: unknown, id: string): QuarantineError {
-  if (err instanceof QuarantineError) return err;
-  return new QuarantineError('internal', `restore of ${id} failed: ${(err as Error).message}`, { id }, { cause: err });
+  live = await writeTempCopies(store, live, fail);
+  live = await linkIntoPlace(store, live, fail);
+  const done = await restoreSideEffects(store, live, fail);
+  commitRestored(store, done, options, results);
 }
