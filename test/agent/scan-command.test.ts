@@ -3,6 +3,7 @@ import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { eicarBytes } from '../helpers/eicar.js';
 import { runCli } from '../helpers/run-cli.js';
+import { runCliAsNobody } from '../helpers/unprivileged-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 interface JsonReport {
@@ -105,8 +106,7 @@ describe('epq scan (spawned CLI)', () => {
     await chmod(join(secret, 'locked.bin'), 0o000);
     await writeFile(join(secret, 'open.txt'), 'fine');
     // Root reads anything; run as "nobody" so permission checks apply.
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
-    const r = await runCli(['scan', secret, join(root, 'does-not-exist')], asNobody);
+    const r = await runCliAsNobody(['scan', secret, join(root, 'does-not-exist')]);
     expect(r.stderr).toContain(`${join(secret, 'locked.bin')}: ERROR permission denied`);
     expect(r.stderr).toContain(`${join(root, 'does-not-exist')}: ERROR no such file or directory`);
     expect(r.stdout).toMatch(/Scanned files: +1/);
