@@ -1,3 +1,4 @@
+import { checkCompanionPattern, MAX_COMPANION_PATTERNS } from './companion-limits.js';
 import { EpqMetaError } from './errors.js';
 
 /** File name of the epq metadata inside a definitions set. */
@@ -68,13 +69,14 @@ function validateDescriptor(raw: unknown, key: string, file: string): SideEffect
   const companionsKey = `${key}.companions`;
   if (raw.companions === undefined) throw new EpqMetaError(file, companionsKey, 'missing (a list of absolute paths or globs)');
   if (!Array.isArray(raw.companions)) throw new EpqMetaError(file, companionsKey, 'expected a list of absolute paths or globs');
+  if (raw.companions.length > MAX_COMPANION_PATTERNS) {
+    throw new EpqMetaError(file, companionsKey, `${raw.companions.length} patterns, more than the ${MAX_COMPANION_PATTERNS} a signature may declare`);
+  }
   const companions = raw.companions.map((item: unknown, i: number) => {
     const itemKey = `${companionsKey}[${i}]`;
     if (typeof item !== 'string' || item === '') throw new EpqMetaError(file, itemKey, 'expected a non-empty string');
-    if (!item.startsWith('/')) throw new EpqMetaError(file, itemKey, `must be an absolute path or glob (got ${JSON.stringify(item)})`);
-    if (item.includes('\0')) throw new EpqMetaError(file, itemKey, 'contains a NUL character');
-    // Companions are resolved under the configured filesystem root; ".." could climb out of it.
-    if (item.split('/').includes('..')) throw new EpqMetaError(file, itemKey, `must not contain ".." (got ${JSON.stringify(item)})`);
+    const refusal = checkCompanionPattern(item);
+    if (refusal !== undefined) throw new EpqMetaError(file, itemKey, `${JSON.stringify(item)} ${refusal}`);
     return item;
   });
   return Object.freeze({ companions: Object.freeze(companions) });

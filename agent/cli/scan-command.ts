@@ -8,7 +8,7 @@ import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
 import type { QuarantineRequest } from '../quarantine/quarantine-store.js';
-import { toSystemPath } from '../quarantine/system-path.js';
+import { makeQuarantineRequest } from '../quarantine/detection-request.js';
 import { ProgressLine } from '../scan/progress-line.js';
 import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
 import { sha256File } from '../scan/sha256-file.js';
@@ -144,14 +144,7 @@ async function quarantineAll(
   const accepted: (typeof found)[number][] = [];
   for (const f of found) {
     try {
-      const companions = f.detections.flatMap((d) => defs.meta.sideEffects[d.signature]?.companions ?? []);
-      requests.push({
-        path: toSystemPath(ctx.config.root, f.path),
-        detections: f.detections,
-        definitionsSequence: defs.sequence ?? 0,
-        companions,
-        expected: { dev: f.dev, ino: f.ino },
-      });
+      requests.push(makeQuarantineRequest(ctx.config.root, defs, f, f.detections));
       accepted.push(f);
     } catch (err) {
       if (!(err instanceof QuarantineError)) throw err;

@@ -3,7 +3,7 @@ import type { EventSink } from '../events/agent-event.js';
 import type { ExceptionMatcher } from '../exceptions/exception-list.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
-import { toSystemPath } from '../quarantine/system-path.js';
+import { makeQuarantineRequest } from '../quarantine/detection-request.js';
 import type { FileScanOutcome } from '../scan/file-scan.js';
 import { sha256File } from '../scan/sha256-file.js';
 import type { ActiveDefinitions } from '../updates/active-definitions.js';
@@ -28,13 +28,7 @@ export function createDetectionHandler(deps: DetectionHandlerDeps): (outcome: Fi
     if (found.length === 0) return;
     const defs = deps.definitions.current();
     try {
-      const { item } = await deps.store.quarantine({
-        path: toSystemPath(deps.root, outcome.path),
-        detections: found,
-        definitionsSequence: defs.sequence,
-        companions: found.flatMap((d) => defs.meta.sideEffects[d.signature]?.companions ?? []),
-        expected: { dev: outcome.dev, ino: outcome.ino },
-      });
+      const { item } = await deps.store.quarantine(makeQuarantineRequest(deps.root, defs, outcome, found));
       deps.onQuarantined?.(item.id);
     } catch (err) {
       if (!(err instanceof QuarantineError)) throw err;

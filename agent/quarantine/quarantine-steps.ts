@@ -7,6 +7,7 @@ import type { QuarantineResult } from './quarantine-batch.js';
 import type { QuarantineItem, StoredSideEffect } from './quarantine-item.js';
 import type { NewItem } from './quarantine-records.js';
 import type { QuarantineStore } from './quarantine-store.js';
+import { removeItemsSideEffects } from './side-effect-edits.js';
 import type { Pending } from './write-package.js';
 
 /** Gives an item its error result; the steps after never see it again. */
@@ -118,17 +119,18 @@ export function publishPackages(store: QuarantineStore, items: Pending[], fail: 
  * is recorded in the item's errors, not thrown. Never throws.
  */
 export async function clearSideEffects(store: QuarantineStore, items: Pending[]): Promise<ItemEffects> {
-  // 6. Side effects, each item's on its own (they touch unrelated files). What was removed is
-  // committed durably at once (only chunks that had any pay for it): removed a second time by
-  // recovery, an entry would be found gone, and a restore would not put it back.
+  // 6. Side effects of the whole chunk in one pass per persistence file, serialised with every
+  // other side-effect edit. What was removed is committed durably at once (only chunks that had
+  // any pay for it): removed a second time by recovery, an entry would be found gone, and a
+  // restore would not put it back.
   const effects = new Map<Pending, readonly StoredSideEffect[]>();
-  const withEffects = items.filter((p) => p.captured.length > 0);
-  for (const p of items) effects.set(p, await removeSideEffects(store, p));
-  if (withEffects.length > 0) {
-    try {
-      store.records.transaction(() => withEffects.forEach((p) => store.records.setSideEffects(p.id, effects.get(p)!)));
-    } catch {
-      // Written again by the commit below; if that fails too, the item's result says so.
+  try {
+    const removed = await removeItemsSideEffects(store, items.map((p) => ({ id: p.id, captured: p.captured })));
+    items.forEach((p, k) => effects.set(p, removed[k]!));
+  } catch (err) {
+    for (const p of items) {
+      effects.set(p, p.captured.map((c) => c.effect));
+      if (p.captured.length > 0) p.errors.push(store.records.errorNow({ word: 'internal', message: `side effects not removed: ${(err as Error).message}` }));
     }
   }
   // Counted once per item, like the other per-item steps, so `#N` can stop a batch here too.
@@ -162,7 +164,7 @@ export function completeItems(store: QuarantineStore, items: Pending[], effects:
       name: 'quarantined',
       severity: 'warning',
       message: `${p.request.path} quarantined (${item.virusName})${removed ? '' : '; the original changed meanwhile and was left in place'}`,
-      data: { id: p.id, path: p.request.path, virus: item.virusName, sequence: p.request.definitionsSequence, sideEffects: p.captured.length },
+      data: { id: p.id, path: p.request.path, virus: item.virusName, sequence: p.request.definitionsSequence, sideEffects: p.captured.length, ...daemonReloadOf(item.sideEffects) },
     });
     results[p.index] = { ok: true, outcome: { item, originalRemoved: removed } };
   }
@@ -204,14 +206,10 @@ async function drop(store: QuarantineStore, items: readonly Pending[]): Promise<
   for (const p of items) await p.blob.discard();
 }
 
-async function removeSideEffects(store: QuarantineStore, p: Pending): Promise<readonly StoredSideEffect[]> {
-  if (p.captured.length === 0) return [];
-  try {
-    return await store.sideEffects.remove(p.captured);
-  } catch (err) {
-    p.errors.push(store.records.errorNow({ word: 'internal', message: `side effects not removed: ${(err as Error).message}` }));
-    return p.captured.map((c) => c.effect);
-  }
+/** `{ daemonReload }` when a removed systemd unit needs systemd to reload (see side-effect-port.ts). */
+function daemonReloadOf(effects: readonly StoredSideEffect[]): { daemonReload?: unknown } {
+  const flagged = effects.find((e) => e['daemonReload'] !== undefined);
+  return flagged === undefined ? {} : { daemonReload: flagged['daemonReload'] };
 }
 
 function newRecord(store: QuarantineStore, p: Pending): NewItem {

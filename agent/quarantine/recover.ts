@@ -7,6 +7,7 @@ import { QuarantineError } from './quarantine-errors.js';
 import type { ItemError, QuarantineItem, StoredSideEffect } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
 import { restoreTempPath } from './restore-copy.js';
+import { putBackItemsSideEffects, removeItemsSideEffects } from './side-effect-edits.js';
 import { resolveUnderRoot } from './system-path.js';
 
 export interface RecoveryReport {
@@ -124,7 +125,8 @@ async function finishQuarantine(store: QuarantineStore, item: QuarantineItem): P
   let effects: readonly StoredSideEffect[] = item.sideEffects;
   if (item.sideEffects.some((e) => e.removed === undefined)) {
     try {
-      effects = await store.sideEffects.remove(item.sideEffects.map((effect, i) => ({ effect, ...(contents[i] && { content: contents[i] }) })));
+      const captured = item.sideEffects.map((effect, i) => ({ effect, ...(contents[i] && { content: contents[i] }) }));
+      effects = (await removeItemsSideEffects(store, [{ id: item.id, captured }]))[0]!;
     } catch (err) {
       errors.push(store.records.errorNow({ word: 'internal', message: `side effects not removed after a restart: ${(err as Error).message}` }));
     }
@@ -161,7 +163,8 @@ async function finishOrUndoRestore(store: QuarantineStore, item: QuarantineItem)
   try {
     const contents = readPackage(store.blobPath(item.id), store.key, item, () => {});
     // Side-effect restore is idempotent: what already went back counts as restored.
-    await store.sideEffects.restore(item.sideEffects, contents);
+    const [outcome] = await putBackItemsSideEffects(store, [{ id: item.id, effects: item.sideEffects, contents }]);
+    if (!outcome!.ok) throw outcome!.error;
   } catch (err) {
     store.records.addError(item.id, { word: 'internal', message: `side effects not restored after a restart: ${(err as Error).message}` });
   }

@@ -8,6 +8,8 @@ import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
 import { foldersToSync, removeCreated, writeVerifiedCopy } from './restore-copy.js';
 import type { RestoreOptions, RestoreResult } from './restore-item.js';
+import { putBackItemsSideEffects } from './side-effect-edits.js';
+import type { DaemonReload, SideEffectRestoreOutcome } from './side-effect-port.js';
 
 /** An item being restored; `file` and `contents` are set once its temp copy is written. */
 export interface Restoring {
@@ -24,6 +26,8 @@ export interface Restoring {
 export interface Restored {
   readonly r: Restoring;
   readonly notes: string[];
+  /** Set when a systemd unit went back (see `DaemonReload`). */
+  readonly daemonReload?: DaemonReload;
 }
 
 /** Puts a failed item back in quarantine and gives it its error result. */
@@ -107,14 +111,20 @@ export async function linkIntoPlace(store: QuarantineStore, items: Restoring[], 
  * with their notes; for the others the restore is undone and they failed. Never throws.
  */
 export async function restoreSideEffects(store: QuarantineStore, items: Restoring[], fail: FailRestore): Promise<Restored[]> {
-  // 5. Side effects, all or none per item.
+  // 5. Side effects of the chunk in one pass per persistence file, all or none per item.
   const done: Restored[] = [];
-  for (const r of items) {
-    try {
-      done.push({ r, notes: await store.sideEffects.restore(r.item.sideEffects, r.contents!) });
-    } catch (err) {
+  let outcomes: SideEffectRestoreOutcome[];
+  try {
+    outcomes = await putBackItemsSideEffects(store, items.map((r) => ({ id: r.item.id, effects: r.item.sideEffects, contents: r.contents! })));
+  } catch (err) {
+    outcomes = items.map(() => ({ ok: false, error: err as Error }));
+  }
+  for (const [k, r] of items.entries()) {
+    const o = outcomes[k]!;
+    if (o.ok) done.push({ r, notes: o.notes, ...(o.daemonReload !== undefined && { daemonReload: o.daemonReload }) });
+    else {
       unlinkQuietly(r.target);
-      fail(r, new QuarantineError('internal', `restore of ${r.item.id} undone: ${(err as Error).message}`, { id: r.item.id, path: r.target }, { cause: err }));
+      fail(r, new QuarantineError('internal', `restore of ${r.item.id} undone: ${o.error.message}`, { id: r.item.id, path: r.target }, { cause: o.error }));
     }
     faultPoint('restore:after-side-effects');
   }
@@ -139,13 +149,13 @@ export function commitRestored(store: QuarantineStore, done: Restored[], options
     }
     return;
   }
-  for (const { r, notes } of done) {
+  for (const { r, notes, daemonReload } of done) {
     unlinkQuietly(store.blobPath(r.item.id));
     store.events({
       name: 'restored',
       severity: 'info',
       message: `${r.item.originalPath} restored to ${r.target} (${options.reason})`,
-      data: { id: r.item.id, path: r.target, reason: options.reason, sideEffects: notes },
+      data: { id: r.item.id, path: r.target, reason: options.reason, sideEffects: notes, ...(daemonReload !== undefined && { daemonReload }) },
     });
     results[r.index] = { id: r.item.id, ok: true, outcome: { id: r.item.id, path: r.target, notes } };
   }

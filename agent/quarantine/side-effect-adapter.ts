@@ -1,13 +1,17 @@
+import { requestDaemonReload } from '../side-effects/daemon-reload.js';
 import {
   checkRestorable,
   findSideEffects,
-  removeSideEffects,
-  restoreSideEffects,
+  removeSideEffectsMany,
+  restoreSideEffectsMany,
+  type LineSideEffect,
+  type RemoveResult,
+  type RestoreResult,
   type SideEffect,
   type SideEffectContents,
 } from '../side-effects/index.js';
 import type { StoredSideEffect } from './quarantine-item.js';
-import type { CapturedSideEffect, SideEffectPort } from './side-effect-port.js';
+import type { CapturedSideEffect, DaemonReload, SideEffectPort, SideEffectRestoreOutcome } from './side-effect-port.js';
 
 /** Package parts come by position; the side-effects module keys file bytes by their SHA-256. */
 function contentsByHash(effects: readonly StoredSideEffect[], contents: readonly (Buffer | undefined)[]): SideEffectContents {
@@ -21,10 +25,18 @@ function contentsByHash(effects: readonly StoredSideEffect[], contents: readonly
 
 const asEffects = (stored: readonly StoredSideEffect[]): SideEffect[] => stored as unknown as SideEffect[];
 
+/** The removed lines among other items' stored effects: what the files lack because of them. */
+function heldLines(held: readonly StoredSideEffect[]): LineSideEffect[] {
+  return held.filter((e) => e.kind === 'line' && e.removed === true) as unknown as LineSideEffect[];
+}
+
+const isUnit = (e: SideEffect | StoredSideEffect): boolean => e.kind === 'file' && e['role' as keyof typeof e] === 'systemd-unit';
+
 /**
  * Connects the quarantine to the side-effects module for a root prefix: companion files and
  * persistence entries are found when a file is quarantined, removed after it, checked and put
- * back exactly when it is restored.
+ * back exactly when it is restored. When a systemd unit file was removed or put back, systemd is
+ * asked to reload (or the need is reported, see `DaemonReload`).
  */
 export function createSideEffectPort(root: string): SideEffectPort {
   return {
@@ -38,23 +50,46 @@ export function createSideEffectPort(root: string): SideEffectPort {
         return { effect: found as unknown as StoredSideEffect };
       });
     },
-    async remove(captured) {
-      const results = await removeSideEffects(root, asEffects(captured.map((c) => c.effect)));
-      return results.map((r, i) => ({
-        ...captured[i]!.effect,
-        removed: r.status === 'removed',
-        ...(r.status !== 'removed' && { note: `${r.status}${r.reason ? `: ${r.reason}` : ''}` }),
-      }));
+    async remove(items, held) {
+      const results = await removeSideEffectsMany(root, items.map((captured) => asEffects(captured.map((c) => c.effect))), heldLines(held));
+      const units = results.flat().some((r) => r.status === 'removed' && isUnit(r.effect));
+      const reload = units ? (await requestDaemonReload(root)).state : undefined;
+      return results.map((group, g) => group.map((r, i) => storedRemoval(items[g]![i]!.effect, r, reload)));
     },
     async check(effects, contents) {
       const conflicts = await checkRestorable(root, asEffects(effects.filter((e) => e.removed !== false)), contentsByHash(effects, contents));
       return conflicts.map((c) => `${c.path}: ${c.reason}`);
     },
-    async restore(effects, contents) {
+    async restore(items, held) {
       // Only what was taken away goes back: an entry left in place (changed) is still there.
-      const taken = effects.filter((e) => e.removed !== false);
-      const results = await restoreSideEffects(root, asEffects(taken), contentsByHash(effects, contents));
-      return results.map((r) => `${r.effect.path}: ${r.placement}`);
+      const requests = items.map((item) => ({ effects: asEffects(item.effects.filter((e) => e.removed !== false)), contents: contentsByHash(item.effects, item.contents) }));
+      const outcomes = await restoreSideEffectsMany(root, requests, heldLines(held));
+      const units = outcomes.some((o) => o.ok && o.results.some((r) => r.placement === 'created' && isUnit(r.effect)));
+      const reload = units ? await requestDaemonReload(root) : undefined;
+      return outcomes.map((o): SideEffectRestoreOutcome => {
+        if (!o.ok) return { ok: false, error: o.error };
+        const notes = o.results.map(noteOf);
+        const mine = reload !== undefined && o.results.some((r) => r.placement === 'created' && isUnit(r.effect));
+        if (!mine) return { ok: true, notes };
+        notes.push(reload.state === 'requested' ? 'systemd: daemon-reload requested' : `systemd: daemon-reload needed (${reload.reason ?? 'not run'})`);
+        return { ok: true, notes, daemonReload: reload.state };
+      });
     },
   };
+}
+
+function storedRemoval(captured: StoredSideEffect, r: RemoveResult, reload: DaemonReload | undefined): StoredSideEffect {
+  // A removed line carries its position; everything else is stored as it was found.
+  const effect = r.status === 'removed' ? (r.effect as unknown as StoredSideEffect) : captured;
+  return {
+    ...effect,
+    removed: r.status === 'removed',
+    ...(r.status !== 'removed' && { note: `${r.status}${r.reason ? `: ${r.reason}` : ''}` }),
+    ...(r.status === 'removed' && reload !== undefined && isUnit(r.effect) && { daemonReload: reload }),
+  };
+}
+
+function noteOf(r: RestoreResult): string {
+  const fallback = 'fallback' in r && r.fallback !== undefined ? ` (fallback: ${r.fallback})` : '';
+  return `${r.effect.path}: ${r.placement}${fallback}`;
 }

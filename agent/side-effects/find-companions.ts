@@ -1,4 +1,5 @@
 import { lstat } from 'node:fs/promises';
+import { checkCompanionPattern, MAX_COMPANION_FILES } from '../../definitions/companion-limits.js';
 import { join, posix } from 'node:path';
 import { recordFileEffect } from './file-record.js';
 import { listFolder, type FolderEntry } from './list-folder.js';
@@ -26,21 +27,36 @@ const GLOB_CHARS = /[*?]/;
 /**
  * The existing regular files that the signature's companion patterns name: absolute system
  * paths whose last component may hold `*` and `?` (which, as in the shell, do not match a
- * leading dot). The detected file itself and symlinks are never taken. Never throws for a file
- * or pattern problem: it adds a warning instead.
+ * leading dot). The detected file itself and symlinks are never taken. A pattern over the
+ * limits (see definitions/companion-limits.ts) is refused, and at most `MAX_COMPANION_FILES`
+ * files are taken. Never throws for a file or pattern problem: it adds a warning instead.
  */
 export async function findCompanions(ctx: CompanionContext, patterns: readonly string[], detected: DetectedIdentity): Promise<FoundFileSideEffect[]> {
   const found: FoundFileSideEffect[] = [];
+  let skipped = 0;
   for (const pattern of patterns) {
     for (const entry of await expandPattern(ctx, pattern)) {
+      if (found.length >= MAX_COMPANION_FILES) {
+        skipped++;
+        continue;
+      }
       const effect = await readCompanion(ctx, entry, detected);
       if (effect !== undefined) found.push(effect);
     }
+  }
+  if (skipped > 0) {
+    ctx.warnings.push({ path: patterns.join(' '), reason: `companion limit reached: ${MAX_COMPANION_FILES} taken, ${skipped} more matches left in place` });
   }
   return found;
 }
 
 async function expandPattern(ctx: CompanionContext, pattern: string): Promise<FolderEntry[]> {
+  // Checked at build and install too; a set installed before the limits existed meets them here.
+  const refusal = checkCompanionPattern(pattern);
+  if (refusal !== undefined) {
+    ctx.warnings.push({ path: pattern, reason: `companion pattern refused: ${refusal}` });
+    return [];
+  }
   let normal: string;
   try {
     normal = checkSystemPath(pattern);
@@ -51,10 +67,6 @@ async function expandPattern(ctx: CompanionContext, pattern: string): Promise<Fo
   }
   const dir = posix.dirname(normal);
   const name = posix.basename(normal);
-  if (GLOB_CHARS.test(dir)) {
-    ctx.warnings.push({ path: pattern, reason: 'companion pattern refused: "*" and "?" are only supported in the last path component' });
-    return [];
-  }
   if (GLOB_CHARS.test(name)) {
     const re = globToRegExp(name);
     return listFolder(ctx.realRoot, dir, (n) => re.test(n), ctx.warnings);

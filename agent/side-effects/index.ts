@@ -8,6 +8,7 @@ export type {
   FoundFileSideEffect,
   FoundSideEffect,
   LineSideEffect,
+  LinePosition,
   LineSideEffectRole,
   SideEffect,
   SideEffectContents,
@@ -22,6 +23,14 @@ export {
   type FindSideEffectsOptions,
   type SideEffectSearch,
 } from './find-side-effects.js';
-export { removeSideEffects, type RemoveResult, type RemoveStatus } from './remove-side-effects.js';
-export { checkRestorable, restoreSideEffects, type RestoreConflict, type RestoreResult } from './restore-side-effects.js';
+export { removeSideEffects, removeSideEffectsMany, type RemoveResult, type RemoveStatus } from './remove-side-effects.js';
+export {
+  checkRestorable,
+  restoreSideEffects,
+  restoreSideEffectsMany,
+  type ItemRestoreOutcome,
+  type RestoreConflict,
+  type RestoreRequest,
+  type RestoreResult,
+} from './restore-side-effects.js';
 export type { LinePlacement } from './line-edit.js';

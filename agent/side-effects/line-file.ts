@@ -41,6 +41,18 @@ export async function loadLineFile(realRoot: string, systemPath: string): Promis
   return { rooted: read.rooted, stat: read.stat, bytes: read.bytes, lines: parseLines(text) };
 }
 
+/**
+ * The mtime an edited persistence file gets: now, but always in another whole second than the
+ * one it had. cron reloads a crontab when its `st_mtime` (whole seconds) is unequal to the one it
+ * saw, so two edits within one second, or a clock behind the file's time, must still change it.
+ * The price is an mtime up to a second ahead of the clock after quick successive edits.
+ */
+export function nextEditMtimeMs(previousMtimeMs: number | undefined, nowMs = Date.now()): number {
+  if (previousMtimeMs === undefined) return nowMs;
+  const previousSecond = Math.floor(previousMtimeMs / 1000);
+  return Math.floor(nowMs / 1000) === previousSecond ? (previousSecond + 1) * 1000 : nowMs;
+}
+
 /** The bytes of edited lines. */
 export function encodeLines(lines: readonly EditableLine[]): Buffer {
   return Buffer.from(joinLines(lines), 'utf8');

@@ -1,20 +1,24 @@
 import { unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createFileExclusive, createMissingFolders, isRoot, removeFolders } from './file-writes.js';
-import { placeLine, type EditableLine, type LinePlacement } from './line-edit.js';
-import { encodeLines, loadLineFile, rewriteLineFile, type LineFile } from './line-file.js';
+import { withFileLock } from './file-lock.js';
+import { encodeLines, loadLineFile, nextEditMtimeMs, rewriteLineFile, type LineFile } from './line-file.js';
+import { placeLines, type PlacedLine } from './place-lines.js';
+import { lockKey } from './remove-side-effects.js';
 import type { AppliedStep, RestoreResult, RestoreStep } from './restore-step.js';
 import { lstatIfExists } from './rooted-path.js';
 import { SideEffectFileError, SideEffectPathError } from './side-effect-errors.js';
 import type { LineSideEffect } from './side-effect.js';
 
 /**
- * The restore step of all the lines recorded for one file. They go back in one atomic rewrite,
- * in recorded order, so neighbours that were removed together line up again; a file that is
- * gone is created again with the recorded mode (and owner, as root) to hold them. `effects` is
- * read when the step runs, so the caller may still add to it after making the step.
+ * The restore step of all the lines recorded for one file, of one item or many. They go back in
+ * one atomic rewrite at their recorded positions, given the lines of that file other items still
+ * hold (`held`; see `placeLines` for the fallback); a file that is gone is created again with the
+ * recorded mode (and owner, as root) to hold them. `effects` is read when the step runs, so the
+ * caller may still add to it after making the step.
  */
-export function makeLinesStep(realRoot: string, systemPath: string, effects: readonly LineSideEffect[]): RestoreStep {
+export function makeLinesStep(realRoot: string, systemPath: string, effects: readonly LineSideEffect[], held: readonly LineSideEffect[] = []): RestoreStep {
+  const key = lockKey(realRoot, systemPath);
   return {
     path: systemPath,
     async check() {
@@ -26,34 +30,33 @@ export function makeLinesStep(realRoot: string, systemPath: string, effects: rea
         throw err;
       }
     },
-    async apply(): Promise<AppliedStep> {
-      const sorted = [...effects].sort((a, b) => a.lineIndex - b.lineIndex);
+    apply: () => withFileLock(key, async (): Promise<AppliedStep> => {
       const file = await loadLineFile(realRoot, systemPath);
-      const lines: EditableLine[] = file.lines.map((l) => ({ ...l }));
-      const placed = sorted.map((effect, i) => ({ effect, ...placeLine(lines, effect, sorted[i + 1]) }));
-      const results = placed.map((p) => lineResult(p.effect, p.placement, lines.indexOf(p.line), file.stat === undefined));
+      const { lines, placed } = placeLines(file.lines.map((l) => ({ ...l })), effects, held);
+      const results = placed.map((p) => lineResult(p, lines.indexOf(p.line), file.stat === undefined));
       if (placed.every((p) => p.placement === 'already-present')) return { results, undo: async () => undefined };
       const bytes = encodeLines(lines);
-      const undo = file.stat === undefined ? await createLineFile(file, bytes, sorted[0]!) : await rewriteWithUndo(realRoot, file, bytes);
-      return { results, undo };
-    },
+      const undo = file.stat === undefined ? await createLineFile(file, bytes, effects[0]!) : await rewriteWithUndo(realRoot, file, bytes);
+      return { results, undo: () => withFileLock(key, undo) };
+    }),
   };
 }
 
-function lineResult(effect: LineSideEffect, placement: LinePlacement, lineIndex: number, fileCreated: boolean): RestoreResult {
-  return { effect, placement, lineIndex, fileCreated };
+function lineResult(p: PlacedLine, lineIndex: number, fileCreated: boolean): RestoreResult {
+  return { effect: p.effect, placement: p.placement, lineIndex, fileCreated, ...(p.fallback !== undefined && { fallback: p.fallback }) };
 }
 
 async function rewriteWithUndo(realRoot: string, file: LineFile, bytes: Buffer): Promise<() => Promise<void>> {
   // mtime becomes now: cron and shells notice a changed file by its mtime, and must see the line.
-  await rewriteLineFile(file, bytes, Date.now());
+  await rewriteLineFile(file, bytes, nextEditMtimeMs(file.stat!.mtimeMs));
   const original = file.stat!;
   return async () => {
     const current = await loadLineFile(realRoot, file.rooted.systemPath);
     if (!current.bytes.equals(bytes)) {
       throw new SideEffectFileError(file.rooted.systemPath, 'changed again since the restore; not rolled back');
     }
-    // Undo puts the file back exactly as the restore found it, times included.
+    // Undo puts the file back exactly as the restore found it, times included (cron compares
+    // mtimes for inequality, so going back to the older one is still seen as a change).
     await rewriteLineFile(current, file.bytes, original.mtimeMs, original.atimeMs);
   };
 }

@@ -11,6 +11,8 @@ export type RestoreResult =
       readonly lineIndex: number;
       /** True when the whole file was gone and was created again to hold the line. */
       readonly fileCreated: boolean;
+      /** Why the recorded position could not be used and the fallback placed the line. */
+      readonly fallback?: string;
     };
 
 /** A conflict that would stop a restore, as reported by the dry run. */

@@ -50,6 +50,25 @@ export interface LineSideEffect {
   readonly fileMode: number;
   readonly fileUid: number;
   readonly fileGid: number;
+  /** Where the line stood, set when it is removed (see `LinePosition`); absent on a found line. */
+  readonly position?: LinePosition;
+}
+
+/**
+ * Where a removed line stood in the file's "frame": the file as it would be with every line held
+ * in quarantine (by any item) put back. Every removal computes it in the same frame, so at any
+ * time the frame is the file's present lines merged with all held lines by their `index`, and a
+ * restore puts a line back exactly by dropping the lines still held from that merge.
+ */
+export interface LinePosition {
+  /** 0-based index of the line in the frame. */
+  readonly index: number;
+  /** Number of lines of the frame; it stays the same while nobody else edits the file. */
+  readonly lines: number;
+  /** Text of the frame line above it (null when first); it may be another item's held line. */
+  readonly before: string | null;
+  /** Text of the frame line below it (null when last). */
+  readonly after: string | null;
 }
 
 export type SideEffect = FileSideEffect | LineSideEffect;

@@ -69,7 +69,14 @@ test('other files and subfolders in the source folder are errors naming them', a
 
 test('a bad epq-meta.json, an empty or a missing folder are errors', async () => {
   const badMeta = await writeSourceFolder(root, 'm', { ...validSourceFiles(), 'epq-meta.json': '{"sideEffects":{"Test.Marker":{"companions":["tmp/x"]}}}' });
-  expect((await buildError(badMeta)).message).toBe(`${join(badMeta, 'epq-meta.json')}: sideEffects["Test.Marker"].companions[0]: must be an absolute path or glob (got "tmp/x")`);
+  expect((await buildError(badMeta)).message).toBe(`${join(badMeta, 'epq-meta.json')}: sideEffects["Test.Marker"].companions[0]: "tmp/x" must be an absolute path or glob`);
+  const etcGlob = await writeSourceFolder(root, 'g', { ...validSourceFiles(), 'epq-meta.json': '{"sideEffects":{"Test.Marker":{"companions":["/tmp/ok-*.bin","/etc/*"]}}}' });
+  expect((await buildError(etcGlob)).message).toBe(
+    `${join(etcGlob, 'epq-meta.json')}: sideEffects["Test.Marker"].companions[1]: "/etc/*" is a bare glob in the system folder /etc (a glob there must start with at least 3 literal characters, such as "/etc/evil-*")`,
+  );
+  const many = JSON.stringify({ sideEffects: { 'Test.Marker': { companions: Array.from({ length: 17 }, (_, i) => `/opt/evil/f${i}`) } } });
+  const tooMany = await writeSourceFolder(root, 't', { ...validSourceFiles(), 'epq-meta.json': many });
+  expect((await buildError(tooMany)).message).toBe(`${join(tooMany, 'epq-meta.json')}: sideEffects["Test.Marker"].companions: 17 patterns, more than the 16 a signature may declare`);
   const onlyMeta = await writeSourceFolder(root, 'e', { 'epq-meta.json': '{}' });
   expect((await buildError(onlyMeta)).message).toMatch(/: holds no signature files/);
   expect((await buildError(join(root, 'absent'))).message).toBe(`${join(root, 'absent')}: folder not found`);

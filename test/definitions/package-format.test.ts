@@ -140,6 +140,18 @@ test('an invalid epq-meta.json inside a signed package is refused naming the key
   expect(refusal(bytes).reason).toBe('invalid epq-meta.json: sideEffects["A.Sig"].companion: unknown key (allowed here: companions)');
 });
 
+test('companion patterns over the limits in a signed package are refused at install, naming the pattern', () => {
+  const withMeta = (meta: string) => encodeDefinitionsPackage({
+    sequence: 3, created: '2025-01-01T00:00:00.000Z', certified: false, meta: { sideEffects: {} }, signatureCount: 1,
+    files: [{ name: 'a.ndb', data: Buffer.from('A.Sig:0:*:41424344\n') }, { name: 'epq-meta.json', data: Buffer.from(meta) }],
+  }, signer);
+  expect(refusal(withMeta('{"sideEffects":{"A.Sig":{"companions":["/usr/bin/*"]}}}')).reason).toBe(
+    'invalid epq-meta.json: sideEffects["A.Sig"].companions[0]: "/usr/bin/*" is a bare glob in the system folder /usr/bin (a glob there must start with at least 3 literal characters, such as "/usr/bin/evil-*")',
+  );
+  expect(refusal(withMeta('{"sideEffects":{"A.Sig":{"companions":["/tmp/*"]}}}')).reason).toMatch(/"\/tmp\/\*" is a bare glob in the shared folder \/tmp /);
+  expect(refusal(withMeta('{"sideEffects":{"A.Sig":{"companions":["/etc/cron*/x"]}}}')).reason).toMatch(/only allowed in the last path component/);
+});
+
 test('unknown package kinds, formats and manifest keys are refused clearly', async () => {
   const { manifest, body } = await splitPackage();
   const variants: [Record<string, unknown>, string][] = [

@@ -149,6 +149,18 @@ describe('findSideEffects', () => {
     expect(after.warnings.map((w) => w.path)).toContain('/home/bob/.bash_login');
   });
 
+  it('refuses companion patterns over the limits (from a set installed before them) and takes at most 64 companions', async () => {
+    await writeFakeFiles(root, Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`/opt/evil/drop-${String(i).padStart(2, '0')}.dat`, { content: `drop ${i}` }])));
+    const { effects, warnings } = await findSideEffects({ root, detectedPath: DETECTED, companions: ['/etc/*', '/opt/evil/drop-*'] });
+    const companions = effects.filter((e) => e.kind === 'file' && e.role === 'companion').map((e) => e.path);
+    expect(companions).toHaveLength(64);
+    expect(companions.every((p) => p.startsWith('/opt/evil/drop-'))).toBe(true);
+    expect(warnings).toEqual([
+      { path: '/etc/*', reason: 'companion pattern refused: is a bare glob in the system folder /etc (a glob there must start with at least 3 literal characters, such as "/etc/evil-*")' },
+      { path: '/etc/* /opt/evil/drop-*', reason: 'companion limit reached: 64 taken, 6 more matches left in place' },
+    ]);
+  });
+
   it('refuses a detected path that could climb out of the root', async () => {
     await expect(findSideEffects({ root, detectedPath: '/opt/../../etc/shadow', companions: [] })).rejects.toBeInstanceOf(SideEffectPathError);
     await expect(findSideEffects({ root, detectedPath: 'opt/evil/x.bin', companions: [] })).rejects.toThrow(/not an absolute path/);
