@@ -33,9 +33,12 @@ export class Engine {
     return [...wanted];
   }
 
-  /** Starts a streaming scan of a file whose total size is known (needed for EOF offsets and hash sizes). */
-  createScan(size: number, chunk?: number): ScanSession {
-    return new ScanSession(this, size, chunk);
+  /**
+   * Starts a streaming scan of a file whose total size is known (needed for EOF offsets and hash
+   * sizes); `limits` replaces the engine's own for this scan (the test-load's stress scan is stricter).
+   */
+  createScan(size: number, chunk?: number, limits?: ScanLimits): ScanSession {
+    return new ScanSession(this, size, chunk, limits);
   }
 
   scanBuffer(bytes: Uint8Array): ScanResult {

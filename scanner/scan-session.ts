@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { BodyScan } from './body-scan.js';
 import type { Engine } from './engine.js';
 import { lookupDigest } from './hash-table.js';
+import type { ScanLimits } from './scan-limits.js';
 import type { Detection, HashAlgorithm, ScanResult } from './types.js';
 
 /**
@@ -13,8 +14,8 @@ export class ScanSession {
   private readonly hashes: { algorithm: HashAlgorithm; hash: Hash }[];
   private received = 0;
 
-  constructor(private readonly engine: Engine, readonly size: number, chunk?: number) {
-    this.body = engine.body.parts.length > 0 ? new BodyScan(engine.body, size, chunk, engine.limits) : null;
+  constructor(private readonly engine: Engine, readonly size: number, chunk?: number, limits: ScanLimits = engine.limits) {
+    this.body = engine.body.parts.length > 0 ? new BodyScan(engine.body, size, chunk, limits) : null;
     this.hashes = engine.hashesFor(size).map((algorithm) => ({ algorithm, hash: createHash(algorithm) }));
   }
 

@@ -23,10 +23,12 @@ export const SIGNATURE_LIMITS = Object.freeze({
   maxPartSpan: 65536,
   /** Verification steps one anchor hit may cost at most. */
   maxWorkPerHit: 65536,
-  /** Steps per scanned byte a part with an anchor under 2 bytes may cost (it is verified at every byte). */
-  maxShortAnchorWorkPerPart: 1024,
-  /** The same, summed over every such part of a database. */
-  maxShortAnchorWorkPerByte: 16384,
+  /**
+   * Steps per scanned byte a part with an anchor under 2 bytes may cost (it is verified at every
+   * byte, or every byte of one value), summed over every such part of a database. Half of a
+   * scan's allowance per byte (DEFAULT_SCAN_LIMITS), so the rest is left for anchored parts.
+   */
+  maxShortAnchorWorkPerByte: 16,
 });
 
 /** What a signature costs per scanned byte when its anchors are under 2 bytes. */
@@ -98,8 +100,8 @@ function checkPart(part: BodyPart, k: number, column: number): number {
     fail(`costs up to ${work} steps per anchor hit (anchor of ${anchorLength} bytes); the limit is ${SIGNATURE_LIMITS.maxWorkPerHit}: narrow its ranges or alternatives`);
   }
   if (anchorLength >= 2) return 0;
-  if (work > SIGNATURE_LIMITS.maxShortAnchorWorkPerPart) {
-    fail(`has an anchor of ${anchorLength} bytes and costs up to ${work} steps per scanned byte; the limit is ${SIGNATURE_LIMITS.maxShortAnchorWorkPerPart}: give it 2 exact bytes in a row`);
+  if (work > SIGNATURE_LIMITS.maxShortAnchorWorkPerByte) {
+    fail(`has an anchor of ${anchorLength} bytes and costs up to ${work} steps per scanned byte; the limit is ${SIGNATURE_LIMITS.maxShortAnchorWorkPerByte}: give it 2 exact bytes in a row`);
   }
   return work;
 }
