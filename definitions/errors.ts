@@ -59,3 +59,11 @@ export class EpqMetaError extends Error {
     this.reason = reason;
   }
 }
+
+/** A set's signatures load, but scanning the test-load's stress corpus with them costs too much. */
+export class ScanCostError extends Error {
+  constructor(readonly reason: string) {
+    super(`scan cost test failed: ${reason}`);
+    this.name = 'ScanCostError';
+  }
+}

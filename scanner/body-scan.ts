@@ -3,6 +3,8 @@ import type { CompiledPart } from './compiled-part.js';
 import { resolveOffset } from './offset-syntax.js';
 import { matchBackward, matchForward, type MatchView } from './part-matcher.js';
 import type { Detection } from './types.js';
+import { DEFAULT_SCAN_LIMITS, workAllowance, type ScanLimits } from './scan-limits.js';
+import type { HitHandler } from './wu-manber.js';
 import { acquireWindow, releaseWindow } from './window-pool.js';
 
 /** Progress of one signature through its parts within one file. */
@@ -30,14 +32,47 @@ export class BodyScan {
   private readonly view: MatchView;
   private frontier = 0;
   private readonly progress = new Map<number, SigProgress>();
-  private readonly hitPos: number[] = [];
-  private readonly hitPart: number[] = [];
+  /** Anchor hits waiting to be verified: `hits` of them, in typed arrays that never outgrow `pendingHits` (but at one position). */
+  private hitPos: Float64Array;
+  private hitPart: Int32Array;
+  private hits = 0;
+  private order: number[] = [];
   readonly detections: Detection[] = [];
+  /** Why the scan stopped before the end (its cost limit), or null. */
+  limitExceeded: string | null = null;
+  private readonly allowance: number;
 
-  constructor(private readonly matcher: BodyMatcher, private readonly size: number, chunk = DEFAULT_CHUNK) {
+  constructor(
+    private readonly matcher: BodyMatcher,
+    private readonly size: number,
+    chunk = DEFAULT_CHUNK,
+    private readonly limits: ScanLimits = DEFAULT_SCAN_LIMITS,
+  ) {
     // A small file needs no more window than its own size.
     this.window = acquireWindow(Math.min(chunk, Math.max(size, 1)) + matcher.behind + matcher.lookahead + 64);
-    this.view = { data: this.window, base: 0, limit: 0 };
+    this.view = { data: this.window, base: 0, limit: 0, work: 0 };
+    this.allowance = workAllowance(limits, size);
+    const room = Math.min(limits.pendingHits, 1024);
+    this.hitPos = new Float64Array(room);
+    this.hitPart = new Int32Array(room);
+  }
+
+  private pushHit(pos: number, id: number): void {
+    if (this.hits === this.hitPos.length) {
+      const pos2 = new Float64Array(this.hits * 2);
+      const part2 = new Int32Array(this.hits * 2);
+      pos2.set(this.hitPos);
+      part2.set(this.hitPart);
+      this.hitPos = pos2;
+      this.hitPart = part2;
+    }
+    this.hitPos[this.hits] = pos;
+    this.hitPart[this.hits++] = id;
+  }
+
+  /** Steps taken so far (anchor hits and verification). */
+  get work(): number {
+    return this.view.work;
   }
 
   /** Free space at the end of the window, at least `min` bytes, to read the next bytes into. */
@@ -77,41 +112,100 @@ export class BodyScan {
     const { base, limit } = this.view;
     const to = final ? limit : limit - this.matcher.lookahead;
     if (to <= this.frontier) return;
-    const from = this.frontier - base;
-    const end = to - base;
-    const dataEnd = limit - base;
-    const data = this.window;
-    const onHit = (start: number, id: number): void => {
-      this.hitPos.push(start + base);
-      this.hitPart.push(id);
-    };
-    for (const wm of this.matcher.searches) wm.search(data, from, end, dataEnd, onHit);
-    for (const id of this.matcher.shortParts) this.searchShort(id, from, end, onHit);
+    if (this.limitExceeded === null) this.searchRange(this.frontier - base, to - base, limit - base);
     this.frontier = to;
-    if (this.hitPos.length > 0) this.handleHits();
   }
 
-  private searchShort(id: number, from: number, to: number, onHit: (start: number, id: number) => void): void {
+  /**
+   * Finds and verifies the hits starting in [from, end) (window indexes). Hits are sorted before
+   * they are verified (the search reports them lane by lane), so they are held first. A slice
+   * that holds more than `pendingHits` is given up and searched again in slices 16 times smaller,
+   * which then grow back while the data allows: memory stays bounded whatever the data, and the
+   * work given up costs at most about as much as the work done.
+   */
+  private searchRange(from: number, end: number, dataEnd: number): void {
+    let size = end - from;
+    let at = from;
+    while (at < end) {
+      const stop = Math.min(end, at + size);
+      const overflow = this.collectHits(at, stop, dataEnd);
+      if (this.checkBudget()) break;
+      if (overflow) {
+        size = Math.max(1, size >> 4);
+        continue;
+      }
+      if (this.hits > 0) this.handleHits();
+      if (this.limitExceeded !== null) break;
+      at = stop;
+      size = Math.min(size * 2, end - from);
+    }
+    this.hits = 0;
+  }
+
+  /** Collects the hits starting in [from, end); true when they were more than `pendingHits` (then dropped). */
+  private collectHits(from: number, end: number, dataEnd: number): boolean {
+    const base = this.view.base;
+    // At a single position every hit is kept: at most one per part, bounded by the database.
+    const cap = end - from <= 1 ? Infinity : this.limits.pendingHits;
+    let overflow = false;
+    const onHit = (start: number, id: number): boolean => {
+      if (++this.view.work > this.allowance) return true;
+      if (this.hits >= cap) {
+        overflow = true;
+        return true;
+      }
+      this.pushHit(start + base, id);
+      return false;
+    };
+    let stopped = false;
+    for (const wm of this.matcher.searches) if ((stopped = wm.search(this.window, from, end, dataEnd, onHit))) break;
+    for (const id of this.matcher.shortParts) if (stopped || (stopped = this.searchShort(id, from, end, onHit))) break;
+    if (overflow) this.hits = 0;
+    return overflow;
+  }
+
+  /** True (and the scan stops) once the file has used its allowance of steps. */
+  private checkBudget(): boolean {
+    if (this.limitExceeded !== null) return true;
+    if (this.view.work <= this.allowance) return false;
+    this.limitExceeded = `body scan cost limit exceeded (${this.view.work} steps, at most ${this.limits.workBase} + ${this.limits.workPerByte} per byte)`;
+    return true;
+  }
+
+  /** As WuManber.search, for one part whose anchor is under 2 bytes. */
+  private searchShort(id: number, from: number, to: number, onHit: HitHandler): boolean {
     const anchor = this.matcher.parts[id]!.anchor;
     if (anchor.length === 0) {
-      for (let i = from; i < to; i++) onHit(i, id);
-      return;
+      for (let i = from; i < to; i++) if (onHit(i, id)) return true;
+      return false;
     }
     for (let i = this.window.indexOf(anchor[0]!, from); i >= 0 && i < to; i = this.window.indexOf(anchor[0]!, i + 1)) {
-      onHit(i, id);
+      if (onHit(i, id)) return true;
     }
+    return false;
   }
 
   private handleHits(): void {
-    const n = this.hitPos.length;
-    const order = Array.from({ length: n }, (_, i) => i);
-    // Parts must be met in file order; the search reports hits lane by lane, so sort them.
-    if (n > 1) {
-      order.sort((a, b) => this.hitPos[a]! - this.hitPos[b]! || this.hitPart[a]! - this.hitPart[b]!);
+    const n = this.hits;
+    const pos = this.hitPos;
+    const part = this.hitPart;
+    let sorted = true;
+    for (let i = 1; i < n && sorted; i++) sorted = pos[i - 1]! < pos[i]! || (pos[i - 1] === pos[i] && part[i - 1]! <= part[i]!);
+    if (sorted) {
+      for (let i = 0; i < n && !this.checkBudget(); i++) this.handleHit(pos[i]!, this.matcher.parts[part[i]!]!);
+      this.hits = 0;
+      return;
     }
-    for (const i of order) this.handleHit(this.hitPos[i]!, this.matcher.parts[this.hitPart[i]!]!);
-    this.hitPos.length = 0;
-    this.hitPart.length = 0;
+    // Parts must be met in file order; the search reports hits lane by lane, so sort them.
+    if (this.order.length < n) this.order = Array.from({ length: Math.max(n, this.order.length * 2) }, (_, i) => i);
+    const order = this.order.slice(0, n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => pos[a]! - pos[b]! || part[a]! - part[b]!);
+    for (let k = 0; k < n && !this.checkBudget(); k++) {
+      const i = order[k]!;
+      this.handleHit(pos[i]!, this.matcher.parts[part[i]!]!);
+    }
+    this.hits = 0;
   }
 
   private progressOf(sig: number): SigProgress {

@@ -83,14 +83,16 @@ function closePart(parts: BodyPart[], tokens: BodyToken[], minGapBefore: number,
 /**
  * Parses the hex body of an `.ndb` signature into parts separated by unbounded gaps.
  * Supported: hex bytes, `??`, `a?`, `?a`, `*`, `{n}`, `{-n}`, `{n-}`, `{n-m}`, `(aa|bb)`, `!(aa|bb)`.
+ * `partColumns`, when given, receives the (1-based) column in `body` where each part starts.
  * @throws FieldSyntaxError naming the column of anything else.
  */
-export function parseBody(body: string): BodyPart[] {
+export function parseBody(body: string, partColumns?: number[]): BodyPart[] {
   if (body.length === 0) throw new FieldSyntaxError('empty body');
   const parts: BodyPart[] = [];
   let tokens: BodyToken[] = [];
   let gapBefore = 0;
   let i = 0;
+  partColumns?.push(1);
   while (i < body.length) {
     const ch = body[i]!;
     if (ch === '*') {
@@ -98,12 +100,14 @@ export function parseBody(body: string): BodyPart[] {
       tokens = [];
       gapBefore = 0;
       i += 1;
+      partColumns?.push(i + 1);
     } else if (ch === '{') {
       const range = readRange(body, i);
       if (range.max === Infinity) {
         closePart(parts, tokens, gapBefore, i + 1);
         tokens = [];
         gapBefore = range.min;
+        partColumns?.push(range.end + 1);
       } else {
         tokens.push({ kind: 'gap', min: range.min, max: range.max });
       }

@@ -26,7 +26,8 @@ function tokenMaxLength(t: BodyToken): number {
   return Math.max(...t.options.map((o) => o.length));
 }
 
-function findAnchor(tokens: readonly BodyToken[]): { at: number; length: number } {
+/** Where the part's anchor sits: its longest run of exact bytes (the first, on a tie). */
+export function findAnchor(tokens: readonly BodyToken[]): { at: number; length: number } {
   let best = { at: 0, length: 0 };
   let runStart = 0;
   for (let i = 0; i <= tokens.length; i++) {

@@ -1,5 +1,6 @@
 import { BodyMatcher } from './body-matcher.js';
 import { isSizeWanted, type HashTableData } from './hash-table.js';
+import { DEFAULT_SCAN_LIMITS, type ScanLimits } from './scan-limits.js';
 import { ScanSession } from './scan-session.js';
 import type { SignatureDatabase } from './signature-database.js';
 import type { HashAlgorithm, ScanResult } from './types.js';
@@ -15,7 +16,7 @@ export class Engine {
   readonly ignored: ReadonlySet<string>;
   readonly signatureCount: number;
 
-  constructor(readonly database: SignatureDatabase) {
+  constructor(readonly database: SignatureDatabase, readonly limits: ScanLimits = DEFAULT_SCAN_LIMITS) {
     this.ignored = new Set(database.ignoredNames);
     this.body = new BodyMatcher(database.bodies.filter((s) => !this.ignored.has(s.name)));
     this.hashTables = database.hashTables;
@@ -32,9 +33,12 @@ export class Engine {
     return [...wanted];
   }
 
-  /** Starts a streaming scan of a file whose total size is known (needed for EOF offsets and hash sizes). */
-  createScan(size: number, chunk?: number): ScanSession {
-    return new ScanSession(this, size, chunk);
+  /**
+   * Starts a streaming scan of a file whose total size is known (needed for EOF offsets and hash
+   * sizes); `limits` replaces the engine's own for this scan (the test-load's stress scan is stricter).
+   */
+  createScan(size: number, chunk?: number, limits?: ScanLimits): ScanSession {
+    return new ScanSession(this, size, chunk, limits);
   }
 
   scanBuffer(bytes: Uint8Array): ScanResult {
@@ -44,7 +48,10 @@ export class Engine {
   }
 }
 
-/** Compiles a parsed signature database. Never throws for a database that parsed. */
-export function compileEngine(database: SignatureDatabase): Engine {
-  return new Engine(database);
+/**
+ * Compiles a parsed signature database; `limits` bound what one file's scan may cost.
+ * Never throws for a database that parsed.
+ */
+export function compileEngine(database: SignatureDatabase, limits?: ScanLimits): Engine {
+  return new Engine(database, limits);
 }

@@ -8,6 +8,8 @@ export interface MatchView {
   data: Uint8Array;
   base: number;
   limit: number;
+  /** Steps taken so far, counted against the scan's budget by the caller. */
+  work: number;
 }
 
 function tokenMatchesAt(option: readonly { value: number; mask: number }[], view: MatchView, pos: number): boolean {
@@ -22,11 +24,13 @@ function tokenMatchesAt(option: readonly { value: number; mask: number }[], view
 /**
  * Smallest end (exclusive) at which `tokens[ti..]` match starting at `pos`, or -1.
  * Bounded gaps and alternatives branch; `memo` caches failures of (token, position) pairs so a
- * pattern with several ranges stays polynomial.
+ * pattern with several ranges stays polynomial. Recursion goes one level per branching token,
+ * which SIGNATURE_LIMITS.maxBranchesPerPart bounds, never per input byte.
  */
 export function matchForward(tokens: readonly BodyToken[], ti: number, pos: number, view: MatchView, memo: Map<number, number> | null): number {
   while (ti < tokens.length) {
     const t = tokens[ti]!;
+    view.work++;
     if (t.kind === 'byte') {
       if (pos >= view.limit || (view.data[pos - view.base]! & t.mask) !== t.value) return -1;
       pos++;
@@ -43,11 +47,13 @@ export function matchForward(tokens: readonly BodyToken[], ti: number, pos: numb
       let best = -1;
       if (t.kind === 'gap') {
         for (let g = t.min; g <= t.max && pos + g <= view.limit; g++) {
+          view.work++;
           const e = matchForward(tokens, ti + 1, pos + g, view, memo);
           if (e >= 0 && (best < 0 || e < best)) best = e;
         }
       } else {
         for (const o of t.options) {
+          view.work += o.length;
           if (!tokenMatchesAt(o, view, pos)) continue;
           const e = matchForward(tokens, ti + 1, pos + o.length, view, memo);
           if (e >= 0 && (best < 0 || e < best)) best = e;
@@ -67,6 +73,7 @@ export function matchForward(tokens: readonly BodyToken[], ti: number, pos: numb
 export function matchBackward(rev: readonly BodyToken[], ti: number, pos: number, lo: number, hi: number, view: MatchView, memo: Map<number, number> | null): number {
   while (ti < rev.length) {
     const t = rev[ti]!;
+    view.work++;
     if (t.kind === 'byte') {
       if (pos - 1 < Math.max(lo, view.base) || (view.data[pos - 1 - view.base]! & t.mask) !== t.value) return -1;
       pos--;
@@ -83,11 +90,13 @@ export function matchBackward(rev: readonly BodyToken[], ti: number, pos: number
       let found = -1;
       if (t.kind === 'gap') {
         for (let g = t.min; g <= t.max && pos - g >= lo && found < 0; g++) {
+          view.work++;
           found = matchBackward(rev, ti + 1, pos - g, lo, hi, view, memo);
         }
       } else {
         for (const o of t.options) {
           if (found >= 0) break;
+          view.work += o.length;
           if (tokenMatchesAt(o, view, pos - o.length)) found = matchBackward(rev, ti + 1, pos - o.length, lo, hi, view, memo);
         }
       }

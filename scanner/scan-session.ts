@@ -2,6 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { BodyScan } from './body-scan.js';
 import type { Engine } from './engine.js';
 import { lookupDigest } from './hash-table.js';
+import type { ScanLimits } from './scan-limits.js';
 import type { Detection, HashAlgorithm, ScanResult } from './types.js';
 
 /**
@@ -13,8 +14,8 @@ export class ScanSession {
   private readonly hashes: { algorithm: HashAlgorithm; hash: Hash }[];
   private received = 0;
 
-  constructor(private readonly engine: Engine, readonly size: number, chunk?: number) {
-    this.body = engine.body.parts.length > 0 ? new BodyScan(engine.body, size, chunk) : null;
+  constructor(private readonly engine: Engine, readonly size: number, chunk?: number, limits: ScanLimits = engine.limits) {
+    this.body = engine.body.parts.length > 0 ? new BodyScan(engine.body, size, chunk, limits) : null;
     this.hashes = engine.hashesFor(size).map((algorithm) => ({ algorithm, hash: createHash(algorithm) }));
   }
 
@@ -47,6 +48,11 @@ export class ScanSession {
     }
   }
 
+  /** Steps the body scan has taken so far (see ScanLimits). */
+  get work(): number {
+    return this.body?.work ?? 0;
+  }
+
   finish(): ScanResult {
     this.body?.finish();
     const detections: Detection[] = this.body ? [...this.body.detections] : [];
@@ -62,7 +68,9 @@ export class ScanSession {
       }
     }
     const kept = allowListed ? [] : detections.filter((d) => !this.engine.ignored.has(d.signature));
-    return { detections: dedupe(kept), allowListed, size: this.received };
+    const limitExceeded = this.body?.limitExceeded ?? null;
+    const result = { detections: dedupe(kept), allowListed, size: this.received };
+    return limitExceeded === null ? result : { ...result, limitExceeded };
   }
 }
 

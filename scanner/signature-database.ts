@@ -2,7 +2,8 @@ import { FieldSyntaxError, SignatureSyntaxError } from './errors.js';
 import { HASH_FILE_ALGORITHMS, parseHashBlock } from './hash-lines.js';
 import { HashTableBuilder, type HashTableData } from './hash-table.js';
 import { countNewlines, forEachLine, wholeLineBlocks } from './line-reader.js';
-import { parseNdbLine } from './ndb-lines.js';
+import { parseNdbLineWithCost } from './ndb-lines.js';
+import { SIGNATURE_LIMITS } from './signature-limits.js';
 import type { BodySignature, HashAlgorithm } from './types.js';
 
 /**
@@ -48,13 +49,14 @@ export function extensionOf(name: string): string {
  * Parses signature files in ClamAV syntax (`.hdb .hsb .ndb .fp .sfp .ign2`).
  * Blank lines and lines starting with `#` are skipped; everything else must parse.
  * @throws SignatureSyntaxError naming the file, the line and what is wrong (including an
- *   unsupported file type).
+ *   unsupported file type), and the column for a signature over one of SIGNATURE_LIMITS.
  */
 export function parseSignatureFiles(files: readonly SignatureFile[]): SignatureDatabase {
   const hashBuilders = new Map<HashAlgorithm, HashTableBuilder>();
   const allowBuilders = new Map<HashAlgorithm, HashTableBuilder>();
   const bodies: BodySignature[] = [];
   const ignored = new Set<string>();
+  let shortAnchorWork = 0;
   for (const file of files) {
     const ext = extensionOf(file.name);
     if (!SIGNATURE_FILE_EXTENSIONS.includes(ext)) {
@@ -78,13 +80,21 @@ export function parseSignatureFiles(files: readonly SignatureFile[]): SignatureD
         const text = decoder.decode(block.subarray(start, end));
         try {
           if (ext === '.ndb') {
-            const sig = parseNdbLine(text, { file: file.name, line: at });
-            if (sig) bodies.push(sig);
+            const parsed = parseNdbLineWithCost(text, { file: file.name, line: at });
+            if (!parsed) return;
+            shortAnchorWork += parsed.cost.shortAnchorWork;
+            if (shortAnchorWork > SIGNATURE_LIMITS.maxShortAnchorWorkPerByte) {
+              throw new FieldSyntaxError(
+                `signatures with anchors under 2 bytes cost ${shortAnchorWork} steps per scanned byte with this one; the limit for a database is ${SIGNATURE_LIMITS.maxShortAnchorWorkPerByte}`,
+                parsed.bodyColumn,
+              );
+            }
+            bodies.push(parsed.signature);
           } else {
             ignored.add(parseIgnoreLine(text));
           }
         } catch (err) {
-          if (err instanceof FieldSyntaxError) throw new SignatureSyntaxError(file.name, at, err.reason, { cause: err });
+          if (err instanceof FieldSyntaxError) throw new SignatureSyntaxError(file.name, at, err.reason, { cause: err, column: err.column });
           throw err;
         }
       });

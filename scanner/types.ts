@@ -63,4 +63,6 @@ export interface ScanResult {
   /** True when an allow-list (`.fp`/`.sfp`) entry cleared the file. */
   readonly allowListed: boolean;
   readonly size: number;
+  /** Set when the body scan stopped at its cost limit (see ScanLimits): the file was not fully judged. */
+  readonly limitExceeded?: string;
 }

@@ -4,6 +4,9 @@
  * most positions are skipped m-1 bytes at a time, which is where the speed over a byte-at-a-time
  * automaton comes from.
  */
+/** Told of each hit; returns true to stop the search. */
+export type HitHandler = (start: number, id: number) => boolean;
+
 export class WuManber {
   readonly m: number;
   readonly maxLength: number;
@@ -52,20 +55,18 @@ export class WuManber {
 
   /**
    * Reports every pattern occurrence whose start lies in [from, to) and whose bytes lie within
-   * `data[0, dataEnd)`, as `onHit(start, id)`. Hits are NOT in start order (see below).
+   * `data[0, dataEnd)`, as `onHit(start, id)`, until `onHit` returns true (stop). Hits are NOT
+   * in start order (see below). Returns true when stopped.
    *
    * Each step's table lookup depends on the previous step's shift, so one scan pointer is bound
    * by memory latency, not by the CPU. Four pointers over four slices of the range give the CPU
    * four independent chains to overlap, for about twice the speed on large ranges.
    */
-  search(data: Uint8Array, from: number, to: number, dataEnd: number, onHit: (start: number, id: number) => void): void {
+  search(data: Uint8Array, from: number, to: number, dataEnd: number, onHit: HitHandler): boolean {
     const m = this.m;
     const lanes = to - from >= 4096 ? 4 : 1;
     const step = Math.ceil((to - from) / lanes);
-    if (lanes === 1) {
-      this.searchLane(data, from + m - 1, Math.min(to + m - 1, dataEnd), dataEnd, onHit);
-      return;
-    }
+    if (lanes === 1) return this.searchLane(data, from + m - 1, Math.min(to + m - 1, dataEnd), dataEnd, onHit);
     const shift = this.shift;
     // Lane k covers starts [from + k*step, from + (k+1)*step); positions point at a window's last byte.
     let p0 = from + m - 1;
@@ -82,23 +83,25 @@ export class WuManber {
       const s2 = shift[(data[p2 - 1]! << 8) | data[p2]!]!;
       const s3 = shift[(data[p3 - 1]! << 8) | data[p3]!]!;
       if ((s0 === 0 || s1 === 0 || s2 === 0 || s3 === 0)) {
-        if (s0 === 0) this.checkBucket(data, p0, dataEnd, onHit);
-        if (s1 === 0) this.checkBucket(data, p1, dataEnd, onHit);
-        if (s2 === 0) this.checkBucket(data, p2, dataEnd, onHit);
-        if (s3 === 0) this.checkBucket(data, p3, dataEnd, onHit);
+        if (s0 === 0 && this.checkBucket(data, p0, dataEnd, onHit)) return true;
+        if (s1 === 0 && this.checkBucket(data, p1, dataEnd, onHit)) return true;
+        if (s2 === 0 && this.checkBucket(data, p2, dataEnd, onHit)) return true;
+        if (s3 === 0 && this.checkBucket(data, p3, dataEnd, onHit)) return true;
       }
       p0 += s0 || 1;
       p1 += s1 || 1;
       p2 += s2 || 1;
       p3 += s3 || 1;
     }
-    this.searchLane(data, p0, e0, dataEnd, onHit);
-    this.searchLane(data, p1, e1, dataEnd, onHit);
-    this.searchLane(data, p2, e2, dataEnd, onHit);
-    this.searchLane(data, p3, e3, dataEnd, onHit);
+    return (
+      this.searchLane(data, p0, e0, dataEnd, onHit) ||
+      this.searchLane(data, p1, e1, dataEnd, onHit) ||
+      this.searchLane(data, p2, e2, dataEnd, onHit) ||
+      this.searchLane(data, p3, e3, dataEnd, onHit)
+    );
   }
 
-  private searchLane(data: Uint8Array, pos: number, last: number, dataEnd: number, onHit: (start: number, id: number) => void): void {
+  private searchLane(data: Uint8Array, pos: number, last: number, dataEnd: number, onHit: HitHandler): boolean {
     const shift = this.shift;
     while (pos < last) {
       const sh = shift[(data[pos - 1]! << 8) | data[pos]!]!;
@@ -106,12 +109,13 @@ export class WuManber {
         pos += sh;
         continue;
       }
-      this.checkBucket(data, pos, dataEnd, onHit);
+      if (this.checkBucket(data, pos, dataEnd, onHit)) return true;
       pos++;
     }
+    return false;
   }
 
-  private checkBucket(data: Uint8Array, pos: number, dataEnd: number, onHit: (start: number, id: number) => void): void {
+  private checkBucket(data: Uint8Array, pos: number, dataEnd: number, onHit: HitHandler): boolean {
     const block = (data[pos - 1]! << 8) | data[pos]!;
     const start = pos - this.m + 1;
     for (let k = this.bucketStart[block]!, end = this.bucketStart[block + 1]!; k < end; k++) {
@@ -121,7 +125,8 @@ export class WuManber {
       const at = this.starts[i]!;
       let j = 0;
       while (j < len && data[start + j] === this.bytes[at + j]) j++;
-      if (j === len) onHit(start, this.ids[i]!);
+      if (j === len && onHit(start, this.ids[i]!)) return true;
     }
+    return false;
   }
 }

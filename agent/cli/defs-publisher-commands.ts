@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { buildDefinitionsPackage, type BuildBase } from '../../definitions/build-package.js';
-import { DefinitionsPackageError } from '../../definitions/errors.js';
+import { DefinitionsPackageError, ScanCostError } from '../../definitions/errors.js';
 import { writeKeyPair, loadTrustedKeys } from '../../definitions/keys.js';
 import { inspectDefinitionsPackage, verifyDefinitionsPackage } from '../../definitions/package-format.js';
 import type { PackageManifest } from '../../definitions/package-manifest.js';
@@ -111,7 +111,7 @@ export async function runVerify(path: string, pubFiles: readonly string[]): Prom
       process.stderr.write(`REFUSED ${path}: ${withCause(err.reason, err.cause)}\n`);
       return EXIT_ERROR;
     }
-    if (err instanceof SignatureSyntaxError) {
+    if (err instanceof SignatureSyntaxError || err instanceof ScanCostError) {
       process.stderr.write(`REFUSED ${path}: signatures fail to load: ${err.message}\n`);
       return EXIT_ERROR;
     }
