@@ -2,14 +2,16 @@ import type { SampleErrorWord } from './wire-format.js';
 
 /**
  * The server refuses (or can't take now) one request: the guide's error word, the HTTP status it
- * travels with, and the sample id when known. `retryAfterSec` becomes a `Retry-After` header.
+ * travels with, and the sample id when known. `retryAfterSec` becomes a `Retry-After` header;
+ * `closeConnection` ends the connection after the answer, so the rest of a body the server will
+ * not read (an endless one) is not read either.
  */
 export class SampleRefusal extends Error {
   constructor(
     readonly word: SampleErrorWord,
     readonly httpStatus: number,
     message: string,
-    readonly context: { readonly id?: string; readonly retryAfterSec?: number } = {},
+    readonly context: { readonly id?: string; readonly retryAfterSec?: number; readonly closeConnection?: boolean } = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -38,15 +38,17 @@ export class CentralQuarantine {
 
   /**
    * Opens (creating) the data folder: database, blob folder and key, and cleans up after a crash.
+   * `uploadDeadlineSec`: how long an upload in progress can hold its reservation at most (the
+   * Retry-After of a 507 caused by such reservations).
    * @throws CentralStoreError naming the folder or file that is unusable.
    */
-  static open(dataDir: string, maxBytes: number, definitions: CentralDefinitions): { central: CentralQuarantine; cleaned: { orphans: number; missing: number } } {
+  static open(dataDir: string, maxBytes: number, definitions: CentralDefinitions, uploadDeadlineSec = 30): { central: CentralQuarantine; cleaned: { orphans: number; missing: number } } {
     const blobs = new SampleBlobs(dataDir);
     const db = openCentralDatabase(join(dataDir, 'central.db'));
     const records = new SampleRecords(db);
     const { orphans, missing } = blobs.reconcile(records.allIds());
     for (const id of missing) records.remove(id);
-    const central = new CentralQuarantine(db, records, blobs, new SampleQuota(maxBytes, records.usage().bytes), definitions);
+    const central = new CentralQuarantine(db, records, blobs, new SampleQuota(maxBytes, records.usage().bytes, uploadDeadlineSec), definitions);
     return { central, cleaned: { orphans, missing: missing.length } };
   }
 

@@ -6,6 +6,8 @@ import { CentralQuarantine, type CentralDefinitions } from './central-quarantine
 import { CentralListenError, SampleRefusal } from './central-errors.js';
 import type { ReanalysisSummary } from './reanalyze-samples.js';
 import { readJsonBody, sendJson, sendRefusal } from './http-replies.js';
+import { checkServerLimits, connectionCheckIntervalMs, DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
+import { UploadSlots } from './upload-slots.js';
 import { MAX_STATUS_IDS, PATHS, type StatusQuery } from './wire-format.js';
 
 export interface ServeOptions {
@@ -21,6 +23,16 @@ export interface ServeOptions {
   readonly definitions: CentralDefinitions;
   /** One line per stored or refused sample (the server's log). */
   readonly log: (line: string) => void;
+  /** Timeouts and concurrency bounds; `DEFAULT_SERVER_LIMITS` when left out. */
+  readonly limits?: ServerLimits;
+}
+
+/** What a request handler needs besides the request. */
+interface ServerContext {
+  readonly central: CentralQuarantine;
+  readonly opts: ServeOptions;
+  readonly limits: ServerLimits;
+  readonly slots: UploadSlots;
 }
 
 export interface RunningCentral {
@@ -33,6 +45,7 @@ export interface RunningCentral {
    * under older ones; it runs while the server answers.
    */
   readonly reanalysis: Promise<ReanalysisSummary>;
+  readonly limits: ServerLimits;
   /** Stops taking connections, lets requests in flight finish (up to `graceMs`), closes the store. */
   close(graceMs?: number): Promise<void>;
 }
@@ -46,14 +59,18 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 }
 
 /**
- * Starts the reference Central Quarantine server.
- * @throws CentralStoreError (unusable data folder), CentralListenError (address in use, no
- *   permission) naming the address.
+ * Starts the reference Central Quarantine server, every socket bounded by `opts.limits`: header,
+ * idle and request timeouts, uploads at once per client and in total, JSON size, connections.
+ * @throws ServerLimitsError (limits that don't fit together), CentralStoreError (unusable data
+ *   folder), CentralListenError (address in use, no permission) naming the address.
  */
 export async function startCentralServer(opts: ServeOptions): Promise<RunningCentral> {
-  const { central, cleaned } = CentralQuarantine.open(opts.dataDir, opts.maxBytes, opts.definitions);
+  const limits = checkServerLimits(opts.limits ?? DEFAULT_SERVER_LIMITS);
+  const idleSec = Math.ceil(limits.idleTimeoutMs / 1000);
+  const { central, cleaned } = CentralQuarantine.open(opts.dataDir, opts.maxBytes, opts.definitions, idleSec);
+  const ctx: ServerContext = { central, opts, limits, slots: new UploadSlots(limits.maxUploadsPerClient, limits.maxUploads, idleSec) };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    void route(central, opts, req, res).catch((err: unknown) => {
+    void route(ctx, req, res).catch((err: unknown) => {
       const refusal = err instanceof SampleRefusal ? err : new SampleRefusal('internal', 500, `internal error: ${(err as Error).message}`, {}, { cause: err });
       const id = refusal.context.id ?? req.headers['x-sample-id'] ?? '-';
       opts.log(`refused ${String(id)} from ${req.socket.remoteAddress ?? '?'}: ${refusal.word} (HTTP ${refusal.httpStatus}) ${refusal.message}`);
@@ -61,10 +78,7 @@ export async function startCentralServer(opts: ServeOptions): Promise<RunningCen
       if (refusal.word !== 'lost') sendRefusal(res, refusal);
     });
   };
-  const server: Server = opts.tls ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : createHttpServer(handler);
-  // Uploads can be long; a stalled client is still cut off after a minute of silence.
-  server.requestTimeout = 0;
-  server.timeout = 60_000;
+  const server = createBoundedServer(opts.tls, limits, handler);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -74,6 +88,8 @@ export async function startCentralServer(opts: ServeOptions): Promise<RunningCen
     central.close();
     throw new CentralListenError(`${opts.host}:${opts.port}`, { cause: err });
   }
+  // After listening, an error (EMFILE on accept) is logged: one bad moment must not stop the server.
+  server.on('error', (err) => opts.log(`server error: ${err.message}`));
   const { port } = server.address() as AddressInfo;
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
   let closing = false;
@@ -82,7 +98,25 @@ export async function startCentralServer(opts: ServeOptions): Promise<RunningCen
     closing = true;
     await closeServer(server, central, graceMs, reanalysis);
   };
-  return { url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`, central, cleaned, reanalysis, close };
+  return { url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`, central, cleaned, reanalysis, limits, close };
+}
+
+/**
+ * An http(s) server whose sockets can't be held: node cuts a connection whose headers are late
+ * (408), whose request is late (408) or that is silent for the idle timeout; an upload on it
+ * then ends as `lost`, which gives its reservation back and deletes its partial blob.
+ */
+function createBoundedServer(tls: ServeOptions['tls'], limits: ServerLimits, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
+  const bounds = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    connectionsCheckingInterval: connectionCheckIntervalMs(limits),
+  };
+  const server: Server = tls ? createHttpsServer({ ...bounds, cert: tls.cert, key: tls.key }, handler) : createHttpServer(bounds, handler);
+  server.timeout = limits.idleTimeoutMs;
+  server.keepAliveTimeout = Math.min(5_000, limits.idleTimeoutMs);
+  server.maxConnections = limits.maxConnections;
+  return server;
 }
 
 async function closeServer(server: Server, central: CentralQuarantine, graceMs: number, reanalysis: Promise<unknown>): Promise<void> {
@@ -96,14 +130,15 @@ async function closeServer(server: Server, central: CentralQuarantine, graceMs: 
   central.close();
 }
 
-async function route(central: CentralQuarantine, opts: ServeOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { central, opts } = ctx;
   if (opts.token !== null && !tokenMatches(req.headers.authorization, opts.token)) {
     throw new SampleRefusal('declined', 401, 'a valid bearer token is required (Authorization: Bearer TOKEN)');
   }
   const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
-  if (path === PATHS.samples && method === 'POST') return postSample(central, opts, req, res);
-  if (path === PATHS.statusQuery && method === 'POST') return postStatusQuery(central, req, res);
+  if (path === PATHS.samples && method === 'POST') return postSample(ctx, req, res);
+  if (path === PATHS.statusQuery && method === 'POST') return postStatusQuery(central, req, res, ctx.limits.maxJsonBytes);
   if (method !== 'GET' && method !== 'HEAD') throw new SampleRefusal('malformed', 405, `${method} ${path} is not supported`);
   if (path === '/') return sendJson(res, 200, describe(central));
   if (path === PATHS.samples) return sendJson(res, 200, { samples: central.records.list() });
@@ -117,14 +152,22 @@ async function route(central: CentralQuarantine, opts: ServeOptions, req: Incomi
   throw new SampleRefusal('missing', 404, `nothing at ${path}; try ${PATHS.samples}`);
 }
 
-async function postSample(central: CentralQuarantine, opts: ServeOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { status, reply } = await central.accept(req);
+async function postSample({ central, opts, slots }: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const id = typeof req.headers['x-sample-id'] === 'string' ? req.headers['x-sample-id'] : undefined;
+  const giveBack = slots.take(req.socket.remoteAddress ?? '?', id);
+  let accepted;
+  try {
+    accepted = await central.accept(req);
+  } finally {
+    giveBack();
+  }
+  const { status, reply } = accepted;
   opts.log(`${reply.duplicate ? 'duplicate' : 'stored'} ${reply.id} ${JSON.stringify(reply.fileName)} from ${reply.computer}: ${reply.state}, ${reply.status}${reply.state === 'infected' ? ` (${reply.virus})` : ''}`);
   sendJson(res, status, reply);
 }
 
-async function postStatusQuery(central: CentralQuarantine, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = (await readJsonBody(req, 64 * 1024)) as Partial<StatusQuery> | null;
+async function postStatusQuery(central: CentralQuarantine, req: IncomingMessage, res: ServerResponse, maxJsonBytes: number): Promise<void> {
+  const body = (await readJsonBody(req, maxJsonBytes)) as Partial<StatusQuery> | null;
   const ids = body?.ids;
   if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string')) throw new SampleRefusal('malformed', 400, 'a status query is {"ids": ["...", ...]}');
   if (ids.length > MAX_STATUS_IDS) throw new SampleRefusal('malformed', 400, `a status query names at most ${MAX_STATUS_IDS} ids`);
@@ -138,6 +181,7 @@ function describe(central: CentralQuarantine): Record<string, unknown> {
     samples: usage.count,
     usedBytes: central.quota.usedBytes,
     maxBytes: central.quota.maxBytes,
+    reservedBytes: central.quota.reservedBytes,
     definitions: central.definitions.label,
     definitionsSequence: central.definitions.sequence,
   };

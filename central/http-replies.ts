@@ -19,30 +19,43 @@ export function sendRefusal(res: ServerResponse, refusal: SampleRefusal): void {
   const headers: Record<string, string> = {};
   if (refusal.context.retryAfterSec !== undefined) headers['retry-after'] = String(refusal.context.retryAfterSec);
   if (refusal.httpStatus === 401) headers['www-authenticate'] = 'Bearer realm="epq central"';
+  if (refusal.context.closeConnection) headers['connection'] = 'close';
   sendJson(res, refusal.httpStatus, body, headers);
 }
 
 /**
- * Reads a small JSON request body (a status query).
- * @throws SampleRefusal `malformed` for a body over `maxBytes` or one that is not JSON,
- *   `lost` when the connection ends first.
+ * Reads a small JSON request body (a status query), refusing as soon as it is over `maxBytes`:
+ * by its Content-Length, or by what arrived, so an endless body is never read to its end.
+ * @throws SampleRefusal `malformed` with 413 for a body over `maxBytes` (the connection is then
+ *   closed after the answer), 400 for one that is not JSON; `lost` when the connection ends first.
  */
 export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const tooBig = (): SampleRefusal => new SampleRefusal('malformed', 413, `the request body is over ${maxBytes} bytes, the most this server reads`, { closeConnection: true });
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) return reject(tooBig());
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const stop = (): void => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+    };
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size <= maxBytes) chunks.push(chunk);
-    });
-    req.on('error', (err) => reject(new SampleRefusal('lost', 400, 'the connection was lost before the request body arrived', {}, { cause: err })));
-    req.on('end', () => {
-      if (size > maxBytes) return reject(new SampleRefusal('malformed', 413, `the request body is over ${maxBytes} bytes`));
+      if (size <= maxBytes) return void chunks.push(chunk);
+      stop();
+      req.pause();
+      reject(tooBig());
+    };
+    const onEnd = (): void => {
       try {
         resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
       } catch (err) {
         reject(new SampleRefusal('malformed', 400, 'the request body is not JSON', {}, { cause: err }));
       }
-    });
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', (err) => reject(new SampleRefusal('lost', 400, 'the connection was lost before the request body arrived', {}, { cause: err })));
   });
 }

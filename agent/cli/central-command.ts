@@ -4,8 +4,10 @@ import type { Argv } from 'yargs';
 import { startCentralServer } from '../../central/central-server.js';
 import { fetchSamples } from '../../central/fetch-samples.js';
 import { loadCentralDefinitions } from '../../central/load-central-definitions.js';
+import type { ServerLimits } from '../../central/server-limits.js';
 import type { CentralSample } from '../../central/wire-format.js';
 import { Outbox } from '../forward/outbox.js';
+import { SERVER_LIMIT_OPTIONS, toServerLimits, type ServerLimitArgs } from '../options/central-server-options.js';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
 import { formatBytes } from '../scan/format.js';
@@ -31,6 +33,7 @@ const SERVE_OPTIONS: readonly OptionSpec[] = [
   ...SCAN_SOURCE_OPTIONS.map((o) => ({ ...o, help: o.help.replace('Scan', 'Scan samples') })),
   { ...TRUSTED_KEYS_OPTION, default: undefined },
   { key: 'serve.quiet', flag: 'quiet', type: 'boolean', default: false, help: 'Do not print a line per sample' },
+  ...SERVER_LIMIT_OPTIONS,
 ];
 const LIST_OPTIONS: readonly OptionSpec[] = [
   { key: 'list.url', flag: 'url', type: 'string', format: 'url', default: undefined, help: 'The Central Quarantine, e.g. https://cq.example:8443' },
@@ -47,7 +50,7 @@ export class CentralCommandError extends Error {
   }
 }
 
-type ServeArgs = { listen: string; data?: string; tlsCert?: string; tlsKey?: string; token?: string; maxSize: number; defs?: string; clamavDb?: string; pub?: string[]; quiet?: boolean };
+type ServeArgs = ServerLimitArgs & { listen: string; data?: string; tlsCert?: string; tlsKey?: string; token?: string; maxSize: number; defs?: string; clamavDb?: string; pub?: string[]; quiet?: boolean };
 
 /**
  * Reads `--listen`: `HOST:PORT`, `[IPv6]:PORT`, `:PORT` (every interface) or a bare `PORT`
@@ -83,13 +86,14 @@ async function serve(argv: ServeArgs): Promise<number> {
   const tls = argv.tlsCert !== undefined ? { cert: readPem('--tls-cert', argv.tlsCert), key: readPem('--tls-key', argv.tlsKey!) } : null;
   const token = argv.token ?? process.env[TOKEN_ENV] ?? null;
   const log = argv.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  const server = await startCentralServer({ ...listen, dataDir: resolve(argv.data), maxBytes: argv.maxSize, tls, token, definitions, log });
+  const server = await startCentralServer({ ...listen, dataDir: resolve(argv.data), maxBytes: argv.maxSize, tls, token, definitions, log, limits: toServerLimits(argv) });
   const usage = server.central.records.usage();
   process.stdout.write([
     `epq central: listening on ${server.url}`,
     `  data:        ${resolve(argv.data)} (${usage.count} sample(s), ${formatBytes(usage.bytes)} of ${formatBytes(argv.maxSize)})`,
     `  definitions: ${definitions.label}`,
     `  access:      ${token === null ? 'open (no token)' : 'bearer token required'}${tls ? ', TLS' : ', plain http'}`,
+    `  limits:      ${describeLimits(server.limits)}`,
     ...(server.cleaned.orphans + server.cleaned.missing > 0 ? [`  recovered:   ${server.cleaned.orphans} orphan blob(s) removed, ${server.cleaned.missing} record(s) without a blob dropped`] : []),
     'Press Ctrl+C (or send SIGTERM) to stop.',
     '',
@@ -111,6 +115,11 @@ async function serve(argv: ServeArgs): Promise<number> {
   });
   process.stdout.write('epq central: stopped\n');
   return EXIT_CLEAN;
+}
+
+function describeLimits(l: ServerLimits): string {
+  const sec = (ms: number): string => `${ms / 1000}s`;
+  return `headers ${sec(l.headersTimeoutMs)}, idle ${sec(l.idleTimeoutMs)}, request ${sec(l.requestTimeoutMs)}, uploads ${l.maxUploadsPerClient} per client / ${l.maxUploads} in all, JSON ${formatBytes(l.maxJsonBytes)}, connections ${l.maxConnections}`;
 }
 
 /** "3d 4h", "5m": how long ago a sample was quarantined (the guide's Age column). Never throws. */

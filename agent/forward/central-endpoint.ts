@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { endpointUrl } from '../../central/wire-format.js';
+import { RequestBoundError } from '../net/request-bounds.js';
 import { ForwardConfigError } from './forward-errors.js';
 
 export interface EndpointSettings {
@@ -29,9 +30,19 @@ const SYSTEM_ERRORS: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'the server certificate does not name this host',
 };
 
-/** A short, readable reason for a failed request. Never throws. */
-export function describeNetworkError(err: unknown): string {
+/** TLS trust failures: with a CA file set, the fix is another CA file, not setting one. */
+const UNTRUSTED_CERT_CODES: ReadonlySet<string> = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE']);
+
+/**
+ * A short, readable reason for a failed request; a bound crossed names the URL and the bound;
+ * `caFile` (when one is set) is named in a certificate refusal. Never throws.
+ */
+export function describeNetworkError(err: unknown, caFile: string | null = null): string {
+  if (err instanceof RequestBoundError) return err.message;
   const e = err as NodeJS.ErrnoException;
+  if (caFile !== null && e.code !== undefined && UNTRUSTED_CERT_CODES.has(e.code)) {
+    return `the server certificate is not signed by the CA in central.caFile ${caFile} (${e.code})`;
+  }
   const known = e.code ? SYSTEM_ERRORS[e.code] : undefined;
   if (known) return known;
   if (e.code?.startsWith('HPE_')) return `the answer is not HTTP (${e.code})`;
@@ -66,6 +77,11 @@ export class CentralEndpoint {
     }
     const pool = { keepAlive: true, maxSockets: settings.connections, maxFreeSockets: settings.connections };
     this.agent = this.https ? new HttpsAgent({ ...pool, ...(this.ca && { ca: this.ca }) }) : new HttpAgent(pool);
+  }
+
+  /** `describeNetworkError` for this endpoint: names its CA file in a certificate refusal. Never throws. */
+  describeError(err: unknown): string {
+    return describeNetworkError(err, this.settings.caFile);
   }
 
   /** The full URL of a path under the base URL (which may have a path prefix). */

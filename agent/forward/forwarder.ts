@@ -10,6 +10,8 @@ import { sampleAttributes } from './sample-attributes.js';
 import { streamSample } from './sample-stream.js';
 import { runStatusQuery } from './status-query.js';
 import { uploadSample } from './upload-sample.js';
+import { STATUS_QUERY_BOUNDS, UPLOAD_BOUNDS, withBounds } from './forward-bounds.js';
+import type { RequestBounds } from '../net/request-bounds.js';
 
 export interface ForwarderOptions {
   readonly url: string;
@@ -28,6 +30,8 @@ export interface ForwarderOptions {
   readonly concurrency?: number;
   /** An upload or query with no progress for this long is abandoned; default 60 s. */
   readonly idleTimeoutMs?: number;
+  /** Other bounds of each request (connect, total, answer size); defaults in `forward-bounds.ts`. */
+  readonly bounds?: Partial<RequestBounds>;
   /** Injectable for tests: randomness of the jitter and the clock. */
   readonly random?: () => number;
   readonly now?: () => number;
@@ -174,12 +178,17 @@ export class Forwarder {
       attributes: sampleAttributes(item, this.options.address),
       body: streamSample(this.store.blobPath(item.id), this.store.key, item),
       stripUserData: this.options.stripUserData,
-      idleTimeoutMs: this.options.idleTimeoutMs ?? 60_000,
+      bounds: this.boundsOf(UPLOAD_BOUNDS),
       now: this.now,
     });
     // Uploads cut short by stop() are neither failures nor news: they stay due as they were.
     if (this.stopping) return;
     applyOutcome(this.outcomeContext(item), entry, outcome, startedAt);
+  }
+
+  private boundsOf(defaults: RequestBounds): RequestBounds {
+    const idle = this.options.idleTimeoutMs;
+    return withBounds(defaults, { ...(idle !== undefined && { idleTimeoutMs: idle }), ...this.options.bounds });
   }
 
   private outcomeContext(item: QuarantineItem): OutcomeContext {
@@ -208,7 +217,7 @@ export class Forwarder {
     const startedAt = this.now();
     try {
       this.sweep();
-      const result = await runStatusQuery(this.endpoint, this.outbox, this.store.records, this.options.idleTimeoutMs ?? 60_000, this.now);
+      const result = await runStatusQuery(this.endpoint, this.outbox, this.store.records, this.boundsOf(STATUS_QUERY_BOUNDS), this.now);
       if (this.stopping) return;
       if (result.ok) {
         // Only an answer proves the server is up; with nothing to ask, nothing was learnt.

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { isSampleFor, refusalWord, type SampleErrorWord, type UploadReply } from '../../central/wire-format.js';
 import type { QuarantineError } from '../quarantine/quarantine-errors.js';
+import { showPeerText } from '../net/peer-text.js';
 import { parseRetryAfter } from './retry-policy.js';
 
 /** How one upload ended, as far as the forwarder's next step goes. */
@@ -33,9 +34,10 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** The server's own words, escaped and cut: they end up in events, logs and terminals. */
 function messageOf(body: unknown): string | null {
   const m = (body as { message?: unknown } | null)?.message;
-  return typeof m === 'string' ? m : null;
+  return typeof m === 'string' ? showPeerText(m) : null;
 }
 
 /**

@@ -1,34 +1,21 @@
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { PATHS, toSampleHeaders, type SampleAttributes } from '../../central/wire-format.js';
+import { armDeadlines, readCappedBody, type RequestBounds } from '../net/request-bounds.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
-import { describeNetworkError, type CentralEndpoint } from './central-endpoint.js';
+import type { CentralEndpoint } from './central-endpoint.js';
 import { classifyReply, type UploadOutcome } from './upload-outcome.js';
-
-/** Most of an answer read: a sample record is a few hundred bytes. */
-const MAX_REPLY_BYTES = 1 << 20;
 
 export interface UploadRequest {
   readonly attributes: SampleAttributes;
   /** The sample's plain bytes, pulled as the socket can take them. */
   readonly body: AsyncIterable<Buffer>;
   readonly stripUserData: boolean;
-  /** An upload with no progress (nothing sent, nothing answered) for this long is given up. */
-  readonly idleTimeoutMs: number;
+  /**
+   * Connecting, silence (nothing sent, nothing answered), the whole upload and the answer's size
+   * are bounded; past a bound the upload is given up, to be tried again.
+   */
+  readonly bounds: RequestBounds;
   readonly now: () => number;
-}
-
-function readReply(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    res.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size <= MAX_REPLY_BYTES) chunks.push(c);
-    });
-    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', reject);
-    res.on('aborted', () => reject(new Error('connection lost while reading the answer')));
-  });
 }
 
 /**
@@ -40,30 +27,33 @@ export function uploadSample(endpoint: CentralEndpoint, up: UploadRequest): Prom
   return new Promise((resolve) => {
     let settled = false;
     let req: ClientRequest | undefined;
+    let disarm = (): void => {};
     // After a failure, or an answer before the whole body went out, the connection is dropped
     // (nobody will read the rest; a socket that spoke garbage must not go back to the pool).
     const settle = (outcome: UploadOutcome, failed = false): void => {
       if (settled) return;
       settled = true;
+      disarm();
       if (req && (failed || !req.writableFinished)) req.destroy();
       resolve(outcome);
     };
     try {
       req = endpoint.request(PATHS.samples, 'POST', toSampleHeaders(up.attributes, up.stripUserData));
     } catch (err) {
-      settle({ kind: 'retry', reason: describeNetworkError(err), retryAfterMs: null });
+      settle({ kind: 'retry', reason: endpoint.describeError(err), retryAfterMs: null });
       return;
     }
-    req.setTimeout(up.idleTimeoutMs, () => req!.destroy(Object.assign(new Error(`no progress for ${up.idleTimeoutMs} ms`), { code: 'EPQ_TIMEOUT' })));
+    const url = endpoint.urlOf(PATHS.samples).href;
+    disarm = armDeadlines(req, url, up.bounds, (err) => settle({ kind: 'retry', reason: endpoint.describeError(err), retryAfterMs: null }, true));
     req.on('response', (res: IncomingMessage) => {
-      readReply(res).then(
-        (text) => settle(classifyReply(res.statusCode ?? 0, res.headers, text, up.attributes.id, up.now())),
-        (err: unknown) => settle({ kind: 'retry', reason: describeNetworkError(err), retryAfterMs: null }, true),
+      readCappedBody(res, url, up.bounds).then(
+        (body) => settle(classifyReply(res.statusCode ?? 0, res.headers, body.toString('utf8'), up.attributes.id, up.now())),
+        (err: unknown) => settle({ kind: 'retry', reason: endpoint.describeError(err), retryAfterMs: null }, true),
       );
     });
     req.on('error', (err) => {
       if (err instanceof QuarantineError) settle({ kind: 'local', error: err }, true);
-      else settle({ kind: 'retry', reason: describeNetworkError(err), retryAfterMs: null }, true);
+      else settle({ kind: 'retry', reason: endpoint.describeError(err), retryAfterMs: null }, true);
     });
     void writeBody(req, up.body, () => settled).catch((err: unknown) => {
       // A package that can't be read is the agent's problem, not the server's.

@@ -1,9 +1,12 @@
 /**
- * A small GET over node's http/https (no dependencies): a deadline for the whole request, a cap
- * on the body size, a few redirects, and errors that name the URL and say what went wrong.
+ * A small GET over node's http/https (no dependencies): a connect, an idle and a total deadline
+ * (the total spans redirects), a cap on the body size, a few redirects and no loops, and errors
+ * that name the URL and say what went wrong.
  */
-import { get as httpGetRaw, type ClientRequest, type IncomingMessage } from 'node:http';
+import { get as httpGetRaw, type IncomingMessage } from 'node:http';
 import { get as httpsGetRaw } from 'node:https';
+import { showPeerText } from '../net/peer-text.js';
+import { armDeadlines, boundReason, readCappedBody, RequestBoundError, type RequestBounds } from '../net/request-bounds.js';
 
 /** A GET that failed; `reason` is short and readable, e.g. `HTTP 404 Not Found`, `unable to connect (connection refused)`. */
 export class FetchError extends Error {
@@ -14,11 +17,15 @@ export class FetchError extends Error {
 }
 
 export interface HttpGetOptions {
-  /** Deadline for the whole request (connect, headers, body), in ms. */
+  /** Deadline for the whole request (connect, headers, body, redirects), in ms. */
   readonly timeoutMs: number;
   /** Largest body accepted. */
   readonly maxBytes: number;
   readonly maxRedirects?: number;
+  /** Deadline to connect (TLS handshake included); default 10 s, never more than `timeoutMs`. */
+  readonly connectTimeoutMs?: number;
+  /** Longest silence while waiting for or reading the answer; default 30 s, never more than `timeoutMs`. */
+  readonly idleTimeoutMs?: number;
 }
 
 const CONNECT_ERRORS: Record<string, string> = {
@@ -33,20 +40,26 @@ const CONNECT_ERRORS: Record<string, string> = {
 
 /**
  * GETs `url` and returns the body.
- * @throws FetchError for a URL that is not http(s), a connection problem, a timeout, a status
- *   other than 2xx (after up to `maxRedirects` redirects), or a body over `maxBytes`.
+ * @throws FetchError for a URL that is not http(s), a connection problem, a deadline passed
+ *   (connect, idle or total), a status other than 2xx, a redirect loop, too many redirects or
+ *   one from https to http, or a body over `maxBytes`.
  */
 export async function httpGet(url: string, options: HttpGetOptions): Promise<Buffer> {
+  const endsAt = Date.now() + options.timeoutMs;
+  const seen = new Set<string>([url]);
   let current = url;
   for (let hops = 0; ; hops++) {
-    const outcome = await getOnce(current, options);
+    const outcome = await getOnce(current, options, Math.max(1, endsAt - Date.now()));
     if ('body' in outcome) return outcome.body;
-    if (hops >= (options.maxRedirects ?? 5)) throw new FetchError(url, 'too many redirects');
+    if (seen.has(outcome.location)) throw new FetchError(url, `redirect loop: ${current} sends back to ${outcome.location}`);
+    if (hops >= (options.maxRedirects ?? 5)) throw new FetchError(url, `too many redirects (more than ${options.maxRedirects ?? 5})`);
+    if (current.startsWith('https:') && !outcome.location.startsWith('https:')) throw new FetchError(url, `refused a redirect from https to ${outcome.location}`);
+    seen.add(outcome.location);
     current = outcome.location;
   }
 }
 
-function getOnce(url: string, options: HttpGetOptions): Promise<{ body: Buffer } | { location: string }> {
+function getOnce(url: string, options: HttpGetOptions, remainingMs: number): Promise<{ body: Buffer } | { location: string }> {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -54,57 +67,63 @@ function getOnce(url: string, options: HttpGetOptions): Promise<{ body: Buffer }
     return Promise.reject(new FetchError(url, 'not a valid URL'));
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return Promise.reject(new FetchError(url, 'only http and https URLs are supported'));
+  const bounds: RequestBounds = {
+    connectTimeoutMs: Math.min(options.connectTimeoutMs ?? 10_000, remainingMs),
+    idleTimeoutMs: Math.min(options.idleTimeoutMs ?? 30_000, remainingMs),
+    totalTimeoutMs: remainingMs,
+    maxReplyBytes: options.maxBytes,
+  };
   const get = parsed.protocol === 'https:' ? httpsGetRaw : httpGetRaw;
   return new Promise((resolve, reject) => {
     let settled = false;
-    let deadline: NodeJS.Timeout | undefined;
-    let request: ClientRequest | undefined;
     const fail = (reason: string, cause?: unknown): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(deadline);
-      request?.destroy();
+      disarm();
+      request.destroy();
       reject(new FetchError(url, reason, cause === undefined ? undefined : { cause }));
     };
-    request = get(parsed, { headers: { accept: '*/*', 'user-agent': 'epq-agent' } }, (response: IncomingMessage) => {
+    const failBound = (err: RequestBoundError): void =>
+      // The total deadline is the caller's, across redirects: say that one.
+      fail(err.bound === 'total' ? boundReason('total', { totalTimeoutMs: options.timeoutMs }) : err.reason, err);
+    const request = get(parsed, { headers: { accept: '*/*', 'user-agent': 'epq-agent' } }, (response: IncomingMessage) => {
       const status = response.statusCode ?? 0;
       if (status >= 300 && status < 400 && response.headers.location) {
         response.resume();
+        let location: string;
+        try {
+          location = new URL(response.headers.location, parsed).href;
+        } catch {
+          return fail(`HTTP ${status} redirects to "${showPeerText(response.headers.location)}", which is not a URL`);
+        }
         settled = true;
-        clearTimeout(deadline);
-        resolve({ location: new URL(response.headers.location, parsed).href });
+        disarm();
+        resolve({ location });
         return;
       }
       if (status < 200 || status >= 300) {
         response.resume();
-        fail(`HTTP ${status} ${response.statusMessage ?? ''}`.trim());
+        fail(`HTTP ${status} ${showPeerText(response.statusMessage ?? '')}`.trim());
         return;
       }
-      const declared = Number(response.headers['content-length']);
-      if (Number.isFinite(declared) && declared > options.maxBytes) {
-        fail(`the answer is ${declared} bytes, more than the ${options.maxBytes} accepted`);
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > options.maxBytes) fail(`the answer is more than the ${options.maxBytes} bytes accepted`);
-        else chunks.push(chunk);
-      });
-      response.on('error', (err) => fail(`connection lost while reading the answer (${err.message})`, err));
-      response.on('aborted', () => fail('connection lost while reading the answer'));
-      response.on('end', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        resolve({ body: Buffer.concat(chunks) });
-      });
+      readCappedBody(response, url, bounds).then(
+        (body) => {
+          if (settled) return;
+          settled = true;
+          disarm();
+          resolve({ body });
+        },
+        (err: unknown) => {
+          if (err instanceof RequestBoundError) fail(err.reason, err);
+          else fail(`connection lost while reading the answer (${(err as Error).message})`, err);
+        },
+      );
     });
+    const disarm = armDeadlines(request, url, bounds, failBound);
     request.on('error', (err: NodeJS.ErrnoException) => {
+      if (err instanceof RequestBoundError) return failBound(err);
       const what = err.code ? CONNECT_ERRORS[err.code] : undefined;
       fail(what ? `unable to connect (${what})` : `request failed (${err.message})`, err);
     });
-    deadline = setTimeout(() => fail(`no complete answer within ${options.timeoutMs} ms (timed out)`), options.timeoutMs);
   });
 }

@@ -2,6 +2,7 @@
  * An http(s) URL used as a definitions source: `<url>/index.json` says what is offered, and the
  * package files are fetched from `<url>/<file>`.
  */
+import { showPeerText } from '../net/peer-text.js';
 import { FetchError, httpGet } from './http-get.js';
 import { SourceRefused, SourceUnreachable, type SourceCandidate, type SourceOffer } from './source-offer.js';
 
@@ -14,13 +15,18 @@ export interface HttpSourceOptions {
   readonly source: string;
   /** Deadline of each HTTP request (default 30 s). */
   readonly timeoutMs?: number;
+  /** Deadline to connect, TLS included (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** Longest silence of the server within a request (default 30 s). */
+  readonly idleTimeoutMs?: number;
   /** Largest package accepted (default 512 MiB). */
   readonly maxPackageBytes?: number;
 }
 
 /**
- * Fetches and checks `<source>/index.json`.
- * @throws SourceUnreachable when it can't be fetched; SourceRefused when it is not a valid index.
+ * Fetches and checks `<source>/index.json` (at most 4 MiB).
+ * @throws SourceUnreachable when it can't be fetched within its deadlines or is larger; SourceRefused
+ *   when it is not a valid index.
  */
 export async function readHttpOffer(opts: HttpSourceOptions): Promise<SourceOffer> {
   const indexUrl = `${opts.source.replace(/\/+$/, '')}/index.json`;
@@ -29,7 +35,7 @@ export async function readHttpOffer(opts: HttpSourceOptions): Promise<SourceOffe
   try {
     raw = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new SourceRefused(indexUrl, `index is not valid JSON (${(err as Error).message})`);
+    throw new SourceRefused(indexUrl, `index is not valid JSON (${showPeerText((err as Error).message)})`);
   }
   return { candidates: validateIndex(raw, indexUrl), skipped: [] };
 }
@@ -52,7 +58,7 @@ function validateIndex(raw: unknown, indexUrl: string): SourceCandidate[] {
     const at = `packages[${i}]`;
     if (typeof entry !== 'object' || entry === null) return fail(`${at} must be an object`);
     const e = entry as Record<string, unknown>;
-    if (typeof e.file !== 'string' || !isSafeRelativePath(e.file)) return fail(`${at}.file must be a relative path without ".." (got ${JSON.stringify(e.file)})`);
+    if (typeof e.file !== 'string' || !isSafeRelativePath(e.file)) return fail(`${at}.file must be a relative path without ".." (got ${showPeerText(JSON.stringify(e.file) ?? 'nothing')})`);
     if (!Number.isSafeInteger(e.sequence) || (e.sequence as number) < 1) return fail(`${at}.sequence must be a positive integer`);
     if (e.kind !== 'full' && e.kind !== 'incremental') return fail(`${at}.kind must be "full" or "incremental"`);
     if (e.kind === 'incremental' && (!Number.isSafeInteger(e.baseSequence) || (e.baseSequence as number) < 0 || (e.baseSequence as number) >= (e.sequence as number))) {
@@ -73,7 +79,12 @@ function isSafeRelativePath(file: string): boolean {
 
 async function fetchOrUnreachable(url: string, opts: HttpSourceOptions, maxBytes: number): Promise<Buffer> {
   try {
-    return await httpGet(url, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxBytes });
+    return await httpGet(url, {
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxBytes,
+      ...(opts.connectTimeoutMs !== undefined && { connectTimeoutMs: opts.connectTimeoutMs }),
+      ...(opts.idleTimeoutMs !== undefined && { idleTimeoutMs: opts.idleTimeoutMs }),
+    });
   } catch (err) {
     if (err instanceof FetchError) throw new SourceUnreachable(url, err.reason, true);
     throw err;

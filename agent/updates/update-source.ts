@@ -45,6 +45,9 @@ export interface CheckContext extends UpdateContext {
   readonly source: string;
   /** Deadline of each HTTP request (default 30 s). */
   readonly timeoutMs?: number;
+  /** Deadline to connect, and longest silence within a request (defaults 10 s and 30 s). */
+  readonly connectTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
   /** Largest package accepted from a URL (default 512 MiB). */
   readonly maxPackageBytes?: number;
 }
