@@ -102,8 +102,8 @@ export async function startCentralServer(opts: ServeOptions): Promise<RunningCen
 }
 
 /**
- * An http(s) server whose sockets can't be held: node cuts a connection whose headers are late
- * (408), whose request is late (408) or that is silent for the idle timeout; an upload on it
+ * An http(s) server whose sockets can't be held: node cuts a connection whose TLS handshake or
+ * headers are late (408 for the headers), whose request is late (408) or that is silent for the idle timeout; an upload on it
  * then ends as `lost`, which gives its reservation back and deletes its partial blob.
  */
 function createBoundedServer(tls: ServeOptions['tls'], limits: ServerLimits, handler: (req: IncomingMessage, res: ServerResponse) => void): Server {
@@ -112,7 +112,7 @@ function createBoundedServer(tls: ServeOptions['tls'], limits: ServerLimits, han
     requestTimeout: limits.requestTimeoutMs,
     connectionsCheckingInterval: connectionCheckIntervalMs(limits),
   };
-  const server: Server = tls ? createHttpsServer({ ...bounds, cert: tls.cert, key: tls.key }, handler) : createHttpServer(bounds, handler);
+  const server: Server = tls ? createHttpsServer({ ...bounds, handshakeTimeout: limits.headersTimeoutMs, cert: tls.cert, key: tls.key }, handler) : createHttpServer(bounds, handler);
   server.timeout = limits.idleTimeoutMs;
   server.keepAliveTimeout = Math.min(5_000, limits.idleTimeoutMs);
   server.maxConnections = limits.maxConnections;

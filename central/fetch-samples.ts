@@ -11,6 +11,19 @@ export interface FetchSamplesOptions {
 }
 
 const MAX_REPLY_BYTES = 256 * 1024 * 1024;
+/** A whole listing, however slowly it drips in, arrives within this. */
+const TOTAL_TIMEOUT_MS = 5 * 60_000;
+
+/**
+ * The server's message with its control characters written as `\xNN` and cut short: it is
+ * printed on a terminal. (A local stand-in for the shared escaping of `agent/text/`, which
+ * `central/` can't import.)
+ */
+function showServerText(text: string): string {
+  const cut = text.length > 300 ? `${text.slice(0, 300)}...` : text;
+  // eslint-disable-next-line no-control-regex
+  return cut.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
 
 /**
  * Lists the samples a Central Quarantine holds (`GET /samples`), for `epq central list`.
@@ -34,7 +47,7 @@ export async function fetchSamples(base: string, opts: FetchSamplesOptions): Pro
   }
   if (status !== 200) {
     const message = (parsed as { message?: unknown } | null)?.message;
-    throw new CentralClientError(url.href, `HTTP ${status}: ${typeof message === 'string' ? message : 'refused'}`);
+    throw new CentralClientError(url.href, `HTTP ${status}: ${typeof message === 'string' ? showServerText(message) : 'refused'}`);
   }
   const samples = (parsed as { samples?: unknown } | null)?.samples;
   if (!Array.isArray(samples)) throw new CentralClientError(url.href, 'the answer is not a sample list; is this a Central Quarantine?');
@@ -46,6 +59,7 @@ function getText(url: URL, opts: FetchSamplesOptions): Promise<{ status: number;
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'epq-central-list' };
   if (opts.token !== null) headers['authorization'] = `Bearer ${opts.token}`;
   return new Promise((resolve, reject) => {
+    const total = setTimeout(() => req.destroy(new Error(`no complete answer within ${TOTAL_TIMEOUT_MS} ms`)), TOTAL_TIMEOUT_MS);
     const req = send(url, { method: 'GET', headers, ...(opts.ca && { ca: opts.ca }) }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -54,11 +68,20 @@ function getText(url: URL, opts: FetchSamplesOptions): Promise<{ status: number;
         if (size > MAX_REPLY_BYTES) req.destroy(new Error(`the answer is over ${MAX_REPLY_BYTES} bytes`));
         else chunks.push(c);
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', (err) => reject(new CentralClientError(url.href, `connection lost while reading the answer (${err.message})`, { cause: err })));
+      res.on('end', () => {
+        clearTimeout(total);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', (err) => {
+        clearTimeout(total);
+        reject(new CentralClientError(url.href, `connection lost while reading the answer (${err.message})`, { cause: err }));
+      });
     });
     req.setTimeout(opts.timeoutMs ?? 30_000, () => req.destroy(new Error(`no answer within ${opts.timeoutMs ?? 30_000} ms`)));
-    req.on('error', (err: NodeJS.ErrnoException) => reject(new CentralClientError(url.href, `unable to connect (${err.code ?? err.message})`, { cause: err })));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      clearTimeout(total);
+      reject(new CentralClientError(url.href, `unable to connect (${err.code ?? err.message})`, { cause: err }));
+    });
     req.end();
   });
 }

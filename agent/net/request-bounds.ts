@@ -101,6 +101,9 @@ export function readCappedBody(res: IncomingMessage, url: string, bounds: Pick<R
     });
     res.on('end', () => resolve(Buffer.concat(chunks)));
     res.on('error', reject);
-    res.on('aborted', () => reject(new Error('connection lost while reading the answer')));
+    // A promise settles once: whichever of these comes first is the reason.
+    res.on('close', () => {
+      if (!res.complete) reject(new Error('connection lost while reading the answer'));
+    });
   });
 }

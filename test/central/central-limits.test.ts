@@ -2,7 +2,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { waitUntil } from '../helpers/agent-process.js';
+import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { ScriptedServer } from '../forward/scripted-server.js';
 import { CentralProcess } from './central-process.js';
 import { postSample, rawRequest, sampleHeaders } from './http-client.js';
 import { drip, openRaw, uploadHead, type RawClient } from './raw-socket.js';
@@ -143,4 +145,20 @@ describe('epq central serve: bounded against hostile clients', () => {
     await waitUntil(() => crowd.every((c) => c.closed()), 30_000, () => `${crowd.filter((c) => !c.closed()).length} of 1000 still open`);
     expect(crowd.filter((c) => /^HTTP\/1\.1 408/.test(c.received())).length).toBeGreaterThan(900);
   }, 60_000);
+});
+
+describe('epq central list against a hostile server', () => {
+  it('shows the server\'s message with its control characters escaped', async () => {
+    const server = await ScriptedServer.start((_k, _req, res) => {
+      res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'declined', message: '\u001b]0;owned\u0007\u001b[2Jgo away\n\u009b31m' }));
+    });
+    try {
+      const r = await runCli(['central', 'list', '--url', server.url]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('HTTP 403: \\x1b]0;owned\\x07\\x1b[2Jgo away\\x0a\\x9b31m');
+      expect(r.stderr).not.toMatch(/[\u001b\u0007\u009b]/);
+    } finally {
+      await server.close();
+    }
+  });
 });

@@ -6,6 +6,7 @@ import { CentralEndpoint } from '../../agent/forward/central-endpoint.js';
 import { runStatusQuery } from '../../agent/forward/status-query.js';
 import { waitUntil } from '../helpers/agent-process.js';
 import { CentralProcess } from '../central/central-process.js';
+import { openRaw } from '../central/raw-socket.js';
 import { makeForwardFixture, type ForwardFixture } from './forward-fixture.js';
 import { acceptReply, ScriptedServer } from './scripted-server.js';
 
@@ -132,7 +133,7 @@ describe('forwarder requests are bounded', () => {
     };
     const real = pem('server');
     const other = pem('other');
-    const c = await CentralProcess.start(join(fx.dir, 'central'), ['--tls-cert', real.cert, '--tls-key', real.key]);
+    const c = await CentralProcess.start(join(fx.dir, 'central'), ['--tls-cert', real.cert, '--tls-key', real.key, '--header-timeout', '1s']);
     running.push(c);
     const item = await fx.quarantine('tls.bin', Buffer.from('over tls, bounded'));
     const wrong = fx.forwarder(c.url, { caFile: other.cert, retryInterval: 100 });
@@ -145,5 +146,12 @@ describe('forwarder requests are bounded', () => {
     // The status query went over the same https connection pool.
     await waitUntil(() => (fx.outbox().get(item.id)?.remoteState ?? null) !== null, 10_000, () => JSON.stringify(fx.outbox().get(item.id)));
     expect(c.output).toMatch(/stored \S+ "tls\.bin"/);
+    // A client that never starts its TLS handshake is cut at the header timeout too.
+    const silent = await openRaw(c.port, Buffer.alloc(0));
+    try {
+      await waitUntil(() => silent.closed(), 10_000, () => 'a silent TLS client was never cut');
+    } finally {
+      silent.socket.destroy();
+    }
   });
 });
