@@ -56,6 +56,7 @@ export async function removeItemsSideEffects(store: QuarantineStore, items: read
  * @throws what the port throws for a malfunction (an unusable root).
  */
 export async function putBackItemsSideEffects(store: QuarantineStore, items: readonly ItemPutBack[]): Promise<SideEffectRestoreOutcome[]> {
+  if (items.every((i) => i.effects.length === 0)) return items.map(() => ({ ok: true, notes: [] }));
   return serialise(store, async () => {
     const state = stateOf(store);
     const held = heldEffects(store, new Set(items.map((i) => i.id)));
