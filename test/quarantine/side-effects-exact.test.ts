@@ -188,6 +188,18 @@ describe('side effects put back exactly, at any scale and order', () => {
     store.close();
   });
 
+  it('a companion pattern over the limits is refused at run time, and the quarantined event says so', async () => {
+    await writeFakeFiles(fx.root, { '/etc/hosts': { content: '127.0.0.1 localhost\n' }, [bin(1)]: { content: 'one' } });
+    const store = await openStore();
+    const { item } = await store.quarantine({ path: bin(1), detections: detection, definitionsSequence: 1, companions: ['/etc/*'] });
+    expect(item.sideEffects).toEqual([]);
+    expect(await readFile(join(fx.root, 'etc/hosts'), 'utf8')).toBe('127.0.0.1 localhost\n');
+    expect(fx.events.find((e) => e.name === 'quarantined')?.data?.['sideEffectWarnings']).toEqual([
+      '/etc/*: companion pattern refused: is a bare glob in the system folder /etc (a glob there must start with at least 3 literal characters, such as "/etc/evil-*")',
+    ]);
+    store.close();
+  });
+
   it('a unit shared by two detections at once is removed for one and gone (not failed) for the other; a daemon-reload is reported', async () => {
     await writeFakeFiles(fx.root, {
       '/etc/systemd/system/both.service': { content: `[Service]\nExecStart=${bin(1)}\nExecStartPost=${bin(2)}\n` },
