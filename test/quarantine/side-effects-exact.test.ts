@@ -34,6 +34,8 @@ function stormFiles(n: number, rnd: Random): Record<string, FakeFile> {
   const fillers = ['', '# a comment', 'SHELL=/bin/sh', '', 'export A=1'];
   for (const [path, list] of lines) {
     for (let k = rnd.int(2, 6); k > 0; k--) list.splice(rnd.int(0, list.length), 0, fillers[rnd.int(0, fillers.length - 1)]!);
+    // An entry as the unterminated last line, which a restore once gave a newline.
+    if (path === '/etc/ld.so.preload') list.push(entry(path, rnd.int(0, n - 1)));
     const crlf = path === '/etc/cron.d/jobs';
     const unterminated = path === '/etc/ld.so.preload' || rnd.next() < 0.4;
     const text = list.join(crlf ? '\r\n' : '\n') + (unterminated ? '' : crlf ? '\r\n' : '\n');
