@@ -164,7 +164,8 @@ export function completeItems(store: QuarantineStore, items: Pending[], effects:
       name: 'quarantined',
       severity: 'warning',
       message: `${p.request.path} quarantined (${item.virusName})${removed ? '' : '; the original changed meanwhile and was left in place'}`,
-      data: { id: p.id, path: p.request.path, virus: item.virusName, sequence: p.request.definitionsSequence, sideEffects: p.captured.length, ...daemonReloadOf(item.sideEffects) },
+      data: { id: p.id, path: p.request.path, virus: item.virusName, sequence: p.request.definitionsSequence, sideEffects: p.captured.length, ...daemonReloadOf(item.sideEffects),
+        ...(p.warnings.length > 0 && { sideEffectWarnings: firstWarnings(p.warnings) }) },
     });
     results[p.index] = { ok: true, outcome: { item, originalRemoved: removed } };
   }
@@ -204,6 +205,11 @@ async function drop(store: QuarantineStore, items: readonly Pending[]): Promise<
     // See above: recovery finishes the job.
   }
   for (const p of items) await p.blob.discard();
+}
+
+/** At most 20 warnings go into an event: a search that skips every rc file says it in a few. */
+function firstWarnings(warnings: readonly string[]): string[] {
+  return warnings.length <= 20 ? [...warnings] : [...warnings.slice(0, 20), `... and ${warnings.length - 20} more`];
 }
 
 /** `{ daemonReload }` when a removed systemd unit needs systemd to reload (see side-effect-port.ts). */

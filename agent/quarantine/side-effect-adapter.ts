@@ -41,14 +41,15 @@ const isUnit = (e: SideEffect | StoredSideEffect): boolean => e.kind === 'file' 
 export function createSideEffectPort(root: string): SideEffectPort {
   return {
     async find(detectedPath, companions) {
-      const { effects } = await findSideEffects({ root, detectedPath, companions });
-      return effects.map((found): CapturedSideEffect => {
+      const { effects, warnings } = await findSideEffects({ root, detectedPath, companions });
+      const captured = effects.map((found): CapturedSideEffect => {
         if (found.kind === 'file') {
           const { content, ...effect } = found;
           return { effect: effect as unknown as StoredSideEffect, content };
         }
         return { effect: found as unknown as StoredSideEffect };
       });
+      return { captured, warnings: warnings.map((w) => `${w.path}: ${w.reason}`) };
     },
     async remove(items, held) {
       const results = await removeSideEffectsMany(root, items.map((captured) => asEffects(captured.map((c) => c.effect))), heldLines(held));

@@ -1,4 +1,6 @@
+import { dirname } from 'node:path';
 import type { Db } from '../store/open-database.js';
+import { withEditLock } from './edit-lock.js';
 import type { StoredSideEffect } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
 import type { CapturedSideEffect, SideEffectRestoreOutcome } from './side-effect-port.js';
@@ -16,16 +18,6 @@ export interface ItemPutBack {
   readonly contents: readonly (Buffer | undefined)[];
 }
 
-/**
- * Per quarantine (state folder): the tail of the edits under way, and the items whose side
- * effects are back in the system although their record still says `restoring` (until the
- * restore's last commit): those no longer count as held.
- */
-interface EditState {
-  tail: Promise<void>;
-  readonly back: Set<string>;
-}
-const states = new Map<string, EditState>();
 const heldStatements = new WeakMap<Db, ReturnType<Db['prepare']>>();
 
 /**
@@ -37,7 +29,7 @@ const heldStatements = new WeakMap<Db, ReturnType<Db['prepare']>>();
  */
 export async function removeItemsSideEffects(store: QuarantineStore, items: readonly ItemRemoval[]): Promise<StoredSideEffect[][]> {
   if (items.every((i) => i.captured.length === 0)) return items.map(() => []);
-  return serialise(store, async () => {
+  return withEditLock(dirname(store.blobDir), async () => {
     const held = heldEffects(store, new Set(items.map((i) => i.id)));
     const removed = await store.sideEffects.remove(items.map((i) => i.captured), held);
     try {
@@ -56,40 +48,30 @@ export async function removeItemsSideEffects(store: QuarantineStore, items: read
  * @throws what the port throws for a malfunction (an unusable root).
  */
 export async function putBackItemsSideEffects(store: QuarantineStore, items: readonly ItemPutBack[]): Promise<SideEffectRestoreOutcome[]> {
-  return serialise(store, async () => {
-    const state = stateOf(store);
+  if (items.every((i) => i.effects.length === 0)) return items.map(() => ({ ok: true, notes: [] }));
+  return withEditLock(dirname(store.blobDir), async () => {
     const held = heldEffects(store, new Set(items.map((i) => i.id)));
     const outcomes = await store.sideEffects.restore(items, held);
-    outcomes.forEach((o, k) => o.ok && state.back.add(items[k]!.id));
+    // Lines that are back no longer count as held, although the item stays `restoring` until the
+    // restore's last commit: marked in its record now, inside the job, for every process to see.
+    try {
+      store.records.transaction(() => outcomes.forEach((o, k) => o.ok && store.records.setSideEffects(items[k]!.id, markBack(items[k]!.effects))));
+    } catch {
+      // The item's restore is finished by its own commit; if that fails, recovery finishes it.
+    }
     return outcomes;
   });
 }
 
-function stateOf(store: QuarantineStore): EditState {
-  let state = states.get(store.blobDir);
-  if (state === undefined) {
-    state = { tail: Promise.resolve(), back: new Set() };
-    states.set(store.blobDir, state);
-  }
-  return state;
-}
-
-async function serialise<T>(store: QuarantineStore, fn: () => Promise<T>): Promise<T> {
-  const state = stateOf(store);
-  const previous = state.tail;
-  let release!: () => void;
-  state.tail = new Promise<void>((resolve) => (release = resolve));
-  try {
-    await previous;
-    return await fn();
-  } finally {
-    release();
-  }
+/** The effects with each removed line marked `back` (it is in its file again). */
+function markBack(effects: readonly StoredSideEffect[]): StoredSideEffect[] {
+  return effects.map((e) => (e.kind === 'line' && e.removed === true ? { ...e, back: true } : e));
 }
 
 /**
  * The stored effects of the items whose side effects are out of the system, except `exclude`:
- * items in quarantine (stored, complete, or restoring but not yet back) with a line effect.
+ * the removed lines of items in quarantine (stored, complete, or restoring), less those a restore
+ * already put back (`back`).
  */
 function heldEffects(store: QuarantineStore, exclude: ReadonlySet<string>): StoredSideEffect[] {
   let stmt = heldStatements.get(store.db);
@@ -100,15 +82,10 @@ function heldEffects(store: QuarantineStore, exclude: ReadonlySet<string>): Stor
     heldStatements.set(store.db, stmt);
   }
   const rows = stmt.all({ pattern: '%"kind":"line"%' }) as { id: string; side_effects: string }[];
-  const state = stateOf(store);
-  const stillRestoring = new Set<string>();
   const held: StoredSideEffect[] = [];
   for (const row of rows) {
-    if (state.back.has(row.id)) stillRestoring.add(row.id);
-    if (exclude.has(row.id) || state.back.has(row.id)) continue;
-    held.push(...(JSON.parse(row.side_effects) as StoredSideEffect[]).filter((e) => e.kind === 'line' && e.removed === true));
+    if (exclude.has(row.id)) continue;
+    held.push(...(JSON.parse(row.side_effects) as StoredSideEffect[]).filter((e) => e.kind === 'line' && e.removed === true && e['back'] !== true));
   }
-  // An item that left the held phases (restored at last) needs no remembering.
-  for (const id of state.back) if (!stillRestoring.has(id)) state.back.delete(id);
   return held;
 }

@@ -32,7 +32,11 @@ export type SideEffectRestoreOutcome =
  * side-effect-edits.ts).
  */
 export interface SideEffectPort {
-  find(detectedPath: string, companions: readonly string[]): Promise<readonly CapturedSideEffect[]>;
+  /**
+   * The side effects of a detection, and what the search skipped and why (a companion pattern
+   * over the limits, the companion cap, an unreadable file...), as readable lines.
+   */
+  find(detectedPath: string, companions: readonly string[]): Promise<{ readonly captured: readonly CapturedSideEffect[]; readonly warnings: readonly string[] }>;
   /**
    * Removes the side effects of many items, one pass per persistence file; returns each item's
    * effects annotated with `removed` (and a `note` when left alone), in order.
@@ -46,7 +50,7 @@ export interface SideEffectPort {
 
 /** For callers with no side effects to handle (and tests of the core store). */
 export const NO_SIDE_EFFECTS: SideEffectPort = {
-  find: async () => [],
+  find: async () => ({ captured: [], warnings: [] }),
   remove: async (items) => items.map((captured) => captured.map((c) => c.effect)),
   check: async () => [],
   restore: async (items) => items.map(() => ({ ok: true, notes: [] })),

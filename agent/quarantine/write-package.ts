@@ -19,6 +19,8 @@ export interface Pending {
   readonly stat: Stats;
   readonly id: string;
   readonly captured: readonly CapturedSideEffect[];
+  /** What the side-effect search skipped and why, for the `quarantined` event. */
+  readonly warnings: readonly string[];
   readonly written: WrittenPackage;
   readonly blob: DurableFile;
   errors: ItemError[];
@@ -41,7 +43,7 @@ export async function writePackage(store: QuarantineStore, index: number, reques
     if (request.expected && (request.expected.dev !== stat.dev || request.expected.ino !== stat.ino)) {
       throw new QuarantineError('changed', `${request.path} was replaced after it was scanned; scan it again`, { path: request.path });
     }
-    const captured = await store.sideEffects.find(request.path, request.companions ?? []);
+    const { captured, warnings } = await store.sideEffects.find(request.path, request.companions ?? []);
     const id = pooledRandomBytes(8).toString('hex');
     const blob = DurableFile.create(store.tempBlobPath(id), 0o600);
     faultPoint('quarantine:after-intent');
@@ -53,7 +55,7 @@ export async function writePackage(store: QuarantineStore, index: number, reques
       throw new QuarantineError('internal', `can't write the quarantine package of ${request.path}: ${(err as Error).message}`, { id, path: request.path }, { cause: err });
     }
     faultPoint('quarantine:after-blob-write');
-    return { index, request, real, stat, id, captured, written, blob, errors: [] };
+    return { index, request, real, stat, id, captured, warnings, written, blob, errors: [] };
   } finally {
     closeSync(fd);
   }

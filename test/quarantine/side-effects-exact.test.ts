@@ -34,6 +34,8 @@ function stormFiles(n: number, rnd: Random): Record<string, FakeFile> {
   const fillers = ['', '# a comment', 'SHELL=/bin/sh', '', 'export A=1'];
   for (const [path, list] of lines) {
     for (let k = rnd.int(2, 6); k > 0; k--) list.splice(rnd.int(0, list.length), 0, fillers[rnd.int(0, fillers.length - 1)]!);
+    // An entry as the unterminated last line, which a restore once gave a newline.
+    if (path === '/etc/ld.so.preload') list.push(entry(path, rnd.int(0, n - 1)));
     const crlf = path === '/etc/cron.d/jobs';
     const unterminated = path === '/etc/ld.so.preload' || rnd.next() < 0.4;
     const text = list.join(crlf ? '\r\n' : '\n') + (unterminated ? '' : crlf ? '\r\n' : '\n');
@@ -185,6 +187,18 @@ describe('side effects put back exactly, at any scale and order', () => {
     expect(notes).toEqual([expect.stringMatching(/^\/etc\/crontab: after-context \(fallback: the file changed since the line was removed \(3 lines where 2 were expected\)\)$/)]);
     await restoreItem(store, two.id, { reason: 'test' });
     expect(await readFile(join(fx.root, 'etc/crontab'), 'utf8')).toBe(`# added by the admin\nSHELL=/bin/sh\n1 * * * * root ${bin(1)}\nMAILTO=root\n2 * * * * root ${bin(2)}\n`);
+    store.close();
+  });
+
+  it('a companion pattern over the limits is refused at run time, and the quarantined event says so', async () => {
+    await writeFakeFiles(fx.root, { '/etc/hosts': { content: '127.0.0.1 localhost\n' }, [bin(1)]: { content: 'one' } });
+    const store = await openStore();
+    const { item } = await store.quarantine({ path: bin(1), detections: detection, definitionsSequence: 1, companions: ['/etc/*'] });
+    expect(item.sideEffects).toEqual([]);
+    expect(await readFile(join(fx.root, 'etc/hosts'), 'utf8')).toBe('127.0.0.1 localhost\n');
+    expect(fx.events.find((e) => e.name === 'quarantined')?.data?.['sideEffectWarnings']).toEqual([
+      '/etc/*: companion pattern refused: is a bare glob in the system folder /etc (a glob there must start with at least 3 literal characters, such as "/etc/evil-*")',
+    ]);
     store.close();
   });
 
