@@ -10,6 +10,7 @@ import type { SetExit } from './commands.js';
 import { confirm } from './confirm.js';
 import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
 import { renderItemDetails, renderItemTable } from './quarantine-view.js';
+import { writeBlock, writeLine, writeLines } from '../text/terminal-lines.js';
 
 const YES: OptionSpec = { key: 'cli.yes', flag: 'yes', alias: 'y', type: 'boolean', default: false, help: 'Do not ask "Are you sure...?"' };
 const ALL: OptionSpec = { key: 'cli.all', flag: 'all', type: 'boolean', default: false, help: 'Include restored items (history)' };
@@ -32,15 +33,15 @@ async function withQuarantine(argv: Args, fn: (ctx: QuarantineContext) => Promis
   }
 }
 
-/** Runs `action` per id, printing one line each; exit 2 if any failed. */
-async function forEachId(ids: readonly string[], action: (id: string) => Promise<string>): Promise<number> {
+/** Runs `action` per id, printing its line (or lines, each escaped); exit 2 if any failed. */
+async function forEachId(ids: readonly string[], action: (id: string) => Promise<string | string[]>): Promise<number> {
   let code = EXIT_CLEAN;
   for (const id of ids) {
     try {
-      process.stdout.write(`${await action(id)}\n`);
+      writeLines(process.stdout, [await action(id)].flat());
     } catch (err) {
       if (!(err instanceof QuarantineError)) throw err;
-      process.stderr.write(`epq: ${id}: ${err.message}\n`);
+      writeLine(process.stderr, `epq: ${id}: ${err.message}`);
       code = EXIT_ERROR;
     }
   }
@@ -58,13 +59,15 @@ export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void 
       .options(contextYargsOptions())
       .command('list', 'List quarantined items (the guide\'s columns)', (c) => c.options(toYargsOptions([JSON_OUTPUT_OPTION, ALL])), run(async (argv, ctx) => {
         const items = argv.all ? ctx.store.records.all() : ctx.store.records.held();
-        process.stdout.write(argv.json ? `${JSON.stringify(items)}\n` : `${renderItemTable(items)}\n`);
+        if (argv.json) process.stdout.write(`${JSON.stringify(items)}\n`);
+        else writeBlock(process.stdout, renderItemTable(items));
         return EXIT_CLEAN;
       }))
       .command('show <id>', 'Show every detail of one item', (c) => c.positional('id', { type: 'string' }).options(toYargsOptions([JSON_OUTPUT_OPTION])), run(async (argv, ctx) => {
         const item = ctx.store.records.get(String(argv.id));
         if (!item) throw new QuarantineError('missing', `no quarantined item ${String(argv.id)}`);
-        process.stdout.write(argv.json ? `${JSON.stringify(item)}\n` : `${renderItemDetails(item)}\n`);
+        if (argv.json) process.stdout.write(`${JSON.stringify(item)}\n`);
+        else writeBlock(process.stdout, renderItemDetails(item));
         return EXIT_CLEAN;
       }))
       .command('restore <ids..>', 'Restore items to where they were (or --to DIR)', (c) => c.positional('ids', { type: 'string', array: true }).options(toYargsOptions(RESTORE_OPTIONS)), run(async (argv, ctx) => {
@@ -74,7 +77,7 @@ export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void 
         }
         return forEachId(argv.ids ?? [], async (id) => {
           const out = await restoreItem(ctx.store, id, { reason: 'restored by user', ...(argv.to !== undefined && { to: argv.to }), rename: argv.rename === true });
-          return [`${id}: restored to ${out.path}`, ...out.notes.map((n) => `  ${n}`)].join('\n');
+          return [`${id}: restored to ${out.path}`, ...out.notes.map((n) => `  ${n}`)];
         });
       }))
       .command('delete <ids..>', 'Delete items from the quarantine for good', (c) => c.positional('ids', { type: 'string', array: true }).options(toYargsOptions([YES])), run(async (argv, ctx) => {
@@ -89,7 +92,7 @@ export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void 
       .command('purge', 'Apply the size and age limits now (oldest first)', (c) => c.options(toYargsOptions([JSON_OUTPUT_OPTION])), run(async (argv, ctx) => {
         const purged = purgeQuarantine(ctx.store, ctx.config.quarantine);
         if (argv.json) process.stdout.write(`${JSON.stringify(purged.map((i) => i.id))}\n`);
-        else process.stdout.write(purged.length === 0 ? 'Nothing to purge: the quarantine is within its limits.\n' : `${purged.map((i) => `${i.id}: purged (${i.originalPath})`).join('\n')}\n`);
+        else writeLines(process.stdout, purged.length === 0 ? ['Nothing to purge: the quarantine is within its limits.'] : purged.map((i) => `${i.id}: purged (${i.originalPath})`));
         return EXIT_CLEAN;
       }))
       .demandCommand(1, 'Name a quarantine command: list, show, restore, delete, export, purge'),
