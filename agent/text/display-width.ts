@@ -41,3 +41,31 @@ export function fitToWidth(text: string, width: number): string {
 export function padToWidth(text: string, width: number): string {
   return text + ' '.repeat(Math.max(0, width - displayWidth(text)));
 }
+
+/** The text broken into lines of at most `width` columns (at spaces when it can), for a reader that scrolls. */
+export function wrapToWidth(text: string, width: number): string[] {
+  if (width <= 0) return [];
+  const lines: string[] = [];
+  let line = '';
+  let used = 0;
+  let lastSpace = -1;
+  for (const { segment } of segmenter.segment(text)) {
+    const w = displayWidth(segment);
+    if (used + w > width && line !== '') {
+      if (lastSpace > 0) {
+        lines.push(line.slice(0, lastSpace));
+        line = line.slice(lastSpace + 1);
+      } else {
+        lines.push(line);
+        line = '';
+      }
+      used = displayWidth(line);
+      lastSpace = -1;
+    }
+    if (segment === ' ') lastSpace = line.length;
+    line += segment;
+    used += w;
+  }
+  lines.push(line);
+  return lines;
+}
