@@ -67,7 +67,7 @@ describe('hostile text through every human printer (spawned CLI)', () => {
     expect(rows).toHaveLength(HOSTILE.length + 1);
     // Aligned by display width: the User column starts at the same column on every row.
     const stringWidth = (await import('string-width')).default;
-    const userColumn = rows.map((row) => stringWidth(row.slice(0, row.indexOf(' root ') + 1)));
+    const userColumn = rows.slice(1).map((row) => stringWidth(row.slice(0, row.indexOf(' root ') + 1)));
     expect(new Set(userColumn).size).toBe(1);
 
     const items = JSON.parse((await runCli(['quarantine', 'list', '--json', ...ctx])).stdout) as { id: string; fileName: string }[];
