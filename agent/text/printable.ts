@@ -78,7 +78,9 @@ function decodeBytes(bytes: Uint8Array): string {
  * Never throws.
  */
 export function printable(text: string | Uint8Array): string {
-  return typeof text === 'string' ? escapeString(text) : decodeBytes(text);
+  if (typeof text === 'string') return escapeString(text);
+  // A server's JSON can put a number or an object where a name belongs.
+  return text instanceof Uint8Array ? decodeBytes(text) : escapeString(String(text));
 }
 
 /** Whether `printable(text)` would change the text (it holds something a terminal acts on). */
