@@ -7,6 +7,7 @@ import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION } from '../options/scan-options.js';
 import { contextYargsOptions, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
 import type { SetExit } from './commands.js';
+import { startBatchCount } from './batch-count.js';
 import { confirm } from './confirm.js';
 import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
 import { renderItemDetails, renderItemTable } from './quarantine-view.js';
@@ -34,17 +35,23 @@ async function withQuarantine(argv: Args, fn: (ctx: QuarantineContext) => Promis
 }
 
 /** Runs `action` per id, printing its line (or lines, each escaped); exit 2 if any failed. */
-async function forEachId(ids: readonly string[], action: (id: string) => Promise<string | string[]>): Promise<number> {
+async function forEachId(ids: readonly string[], action: (id: string) => Promise<string | string[]>, verb = 'Working on'): Promise<number> {
   let code = EXIT_CLEAN;
-  for (const id of ids) {
+  const count = startBatchCount(verb, ids.length);
+  for (const [done, id] of ids.entries()) {
+    count.show(done);
     try {
-      writeLines(process.stdout, [await action(id)].flat());
+      const lines = [await action(id)].flat();
+      count.clear();
+      writeLines(process.stdout, lines);
     } catch (err) {
       if (!(err instanceof QuarantineError)) throw err;
+      count.clear();
       writeLine(process.stderr, `epq: ${id}: ${err.message}`);
       code = EXIT_ERROR;
     }
   }
+  count.clear();
   return code;
 }
 
@@ -78,14 +85,14 @@ export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void 
         return forEachId(argv.ids ?? [], async (id) => {
           const out = await restoreItem(ctx.store, id, { reason: 'restored by user', ...(argv.to !== undefined && { to: argv.to }), rename: argv.rename === true });
           return [`${id}: restored to ${out.path}`, ...out.notes.map((n) => `  ${n}`)];
-        });
+        }, 'Restoring');
       }))
       .command('delete <ids..>', 'Delete items from the quarantine for good', (c) => c.positional('ids', { type: 'string', array: true }).options(toYargsOptions([YES])), run(async (argv, ctx) => {
         if (!argv.yes && !(await confirm('Are you sure you want to delete the selected files?'))) {
           process.stderr.write('Nothing deleted.\n');
           return EXIT_ERROR;
         }
-        return forEachId(argv.ids ?? [], async (id) => `${id}: deleted (${deleteItem(ctx.store, id, 'deleted by user').originalPath})`);
+        return forEachId(argv.ids ?? [], async (id) => `${id}: deleted (${deleteItem(ctx.store, id, 'deleted by user').originalPath})`, 'Deleting');
       }))
       .command('export <id>', 'Write a decrypted copy for analysis; the item stays in quarantine', (c) => c.positional('id', { type: 'string' }).options(toYargsOptions([EXPORT_TO])).demandOption('to'), run(async (argv, ctx) =>
         forEachId([String(argv.id)], async (id) => `${id}: exported to ${exportItem(ctx.store, id, String(argv.to))}`)))
