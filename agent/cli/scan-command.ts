@@ -9,7 +9,7 @@ import { JSON_OUTPUT_OPTION, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../option
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
 import type { QuarantineRequest } from '../quarantine/quarantine-store.js';
 import { toSystemPath } from '../quarantine/system-path.js';
-import { countTree } from '../scan/count-tree.js';
+import { startCountAhead } from '../scan/count-ahead.js';
 import { ProgressLine } from '../scan/progress-line.js';
 import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
 import { sha256File } from '../scan/sha256-file.js';
@@ -110,12 +110,8 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
       if (!args.json) say(`${e.path}: ERROR ${e.message}`, process.stderr);
     }
   };
-  let finished = false;
-  if (progress) {
-    // A second walk only counts, ahead of the scan, so that the progress can give an ETA.
-    void countTree(args.paths, { followSymlinks: args['follow-symlinks'], exclude: args.exclude }, () => finished)
-      .then((total) => { if (total && !finished) progress.setTotal(total.files, total.bytes); }, () => undefined);
-  }
+  // A second walk only counts, ahead of the scan, so that the progress can give an ETA.
+  const counting = progress ? startCountAhead(args.paths, { followSymlinks: args['follow-symlinks'], exclude: args.exclude }, (files, bytes) => progress.setTotal(files, bytes)) : null;
   const summary = await scanTree(defs.database, {
     paths: args.paths,
     jobs: args.jobs,
@@ -124,7 +120,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     maxFileSize: args['max-filesize'],
     ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(path, found, () => sha256File(path)) }),
   }, onEvent);
-  finished = true;
+  await counting?.stop();
   progress?.clear();
   const quarantined = quarantine ? await quarantineAll(quarantine, defs, toQuarantine, args.json ? () => {} : say, errors) : [];
   if (args.json) {
