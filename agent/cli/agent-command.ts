@@ -3,6 +3,7 @@ import { AGENT_OPTIONS } from '../options/agent-options.js';
 import { toYargsOptions } from '../options/option-spec.js';
 import { CONFIG_FILE_OPTION, loadCommandConfig } from './agent-context.js';
 import type { SetExit } from './commands.js';
+import { writeLine } from '../text/terminal-lines.js';
 import { EXIT_CLEAN } from './exit-codes.js';
 
 /**
@@ -20,7 +21,7 @@ export function registerAgentCommand(parser: Argv, setExit: SetExit): void {
       const config = await loadCommandConfig(argv, AGENT_OPTIONS);
       const agent = new Agent(config, detectConsoleMode());
       const lines = await agent.start();
-      for (const line of lines) process.stdout.write(`epq: ${line}\n`);
+      for (const line of lines) writeLine(process.stdout, `epq: ${line}`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           process.off('SIGTERM', stop);

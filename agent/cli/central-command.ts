@@ -16,6 +16,8 @@ import { contextYargsOptions, loadCommandConfig } from './agent-context.js';
 import type { SetExit } from './commands.js';
 import { TRUSTED_KEYS_OPTION } from './defs-options.js';
 import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
+import { formatLocalTime } from '../text/format-time.js';
+import { writeBlock, writeLine, writeLines } from '../text/terminal-lines.js';
 import { renderTable } from './table.js';
 
 /** The guide's default maximum disk space for the Quarantine Server. */
@@ -85,10 +87,10 @@ async function serve(argv: ServeArgs): Promise<number> {
   });
   const tls = argv.tlsCert !== undefined ? { cert: readPem('--tls-cert', argv.tlsCert), key: readPem('--tls-key', argv.tlsKey!) } : null;
   const token = argv.token ?? process.env[TOKEN_ENV] ?? null;
-  const log = argv.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  const log = argv.quiet ? () => {} : (line: string) => writeLine(process.stdout, `${formatLocalTime(new Date())} ${line}`);
   const server = await startCentralServer({ ...listen, dataDir: resolve(argv.data), maxBytes: argv.maxSize, tls, token, definitions, log, limits: toServerLimits(argv) });
   const usage = server.central.records.usage();
-  process.stdout.write([
+  writeLines(process.stdout, [
     `epq central: listening on ${server.url}`,
     `  data:        ${resolve(argv.data)} (${usage.count} sample(s), ${formatBytes(usage.bytes)} of ${formatBytes(argv.maxSize)})`,
     `  definitions: ${definitions.label}`,
@@ -96,8 +98,7 @@ async function serve(argv: ServeArgs): Promise<number> {
     `  limits:      ${describeLimits(server.limits)}`,
     ...(server.cleaned.orphans + server.cleaned.missing > 0 ? [`  recovered:   ${server.cleaned.orphans} orphan blob(s) removed, ${server.cleaned.missing} record(s) without a blob dropped`] : []),
     'Press Ctrl+C (or send SIGTERM) to stop.',
-    '',
-  ].join('\n'));
+  ]);
   void server.reanalysis.then((r) => {
     if (r.scanned + r.failed === 0 && !r.interrupted) return;
     const outcome = `${r.scanned} sample(s) analysed again with definitions ${r.sequence}: ${r.changed} changed, ${r.failed} failed`;
@@ -124,7 +125,9 @@ function describeLimits(l: ServerLimits): string {
 
 /** "3d 4h", "5m": how long ago a sample was quarantined (the guide's Age column). Never throws. */
 export function formatAge(iso: string, now = Date.now()): string {
-  const s = Math.max(0, Math.floor((now - Date.parse(iso)) / 1000));
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return '-';
+  const s = Math.max(0, Math.floor((now - at) / 1000));
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m`;
   if (s < 86_400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
@@ -146,7 +149,8 @@ function renderSamples(samples: readonly CentralSample[]): string {
 async function list(argv: { url?: string; token?: string; caFile?: string; json?: boolean }): Promise<number> {
   if (!argv.url) throw new CentralCommandError('--url', '--url URL is required: the Central Quarantine to list, e.g. http://127.0.0.1:8443');
   const samples = await fetchSamples(argv.url, { token: argv.token ?? process.env[TOKEN_ENV] ?? null, ca: argv.caFile ? readPem('--ca-file', argv.caFile) : null });
-  process.stdout.write(argv.json ? `${JSON.stringify(samples)}\n` : `${renderSamples(samples)}\n`);
+  if (argv.json) process.stdout.write(`${JSON.stringify(samples)}\n`);
+  else writeBlock(process.stdout, renderSamples(samples));
   return EXIT_CLEAN;
 }
 

@@ -10,6 +10,9 @@ import { inspectDefinitionsPackage, verifyDefinitionsPackage } from '../../defin
 import type { PackageManifest } from '../../definitions/package-manifest.js';
 import { testLoadDefinitions } from '../../definitions/test-load.js';
 import { SignatureSyntaxError } from '../../scanner/errors.js';
+import { writeBlock, writeLine } from '../text/terminal-lines.js';
+import { printable } from '../text/printable.js';
+import { formatLocalTime } from '../text/format-time.js';
 import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
 
 /**
@@ -44,13 +47,13 @@ export async function runBuild(argv: Record<string, unknown>): Promise<number> {
   });
   const certified = result.certified ? 'certified' : 'not certified';
   if (result.kind === 'incremental') {
-    print(`built ${result.outFile}: incremental ${result.baseSequence}->${result.sequence}, created ${result.created}, ${certified}`);
+    print(`built ${result.outFile}: incremental ${result.baseSequence}->${result.sequence}, created ${formatLocalTime(result.created)}, ${certified}`);
     print(`${result.signatureCount} signatures in ${result.files.length} files (${result.added!.length} added or replaced, ${result.removed!.length} removed), signed by key ${result.keyId}`);
   } else {
-    print(`built ${result.outFile}: sequence ${result.sequence}, created ${result.created}, ${certified}`);
+    print(`built ${result.outFile}: sequence ${result.sequence}, created ${formatLocalTime(result.created)}, ${certified}`);
     print(`${result.signatureCount} signatures in ${result.files.length} files, signed by key ${result.keyId}`);
   }
-  if (!result.selfTestPassed) process.stderr.write('warning: this set does not detect the EICAR test file; agents refuse to install it (self-test)\n');
+  if (!result.selfTestPassed) writeLine(process.stderr, 'warning: this set does not detect the EICAR test file; agents refuse to install it (self-test)');
   return EXIT_CLEAN;
 }
 
@@ -96,23 +99,23 @@ export async function runVerify(path: string, pubFiles: readonly string[]): Prom
     const pkg = verifyDefinitionsPackage(await readPackageBytes(path), path, keys);
     if (pkg.kind === 'incremental') {
       const m = pkg.manifest;
-      print(`OK ${path}: incremental ${pkg.baseSequence}->${pkg.sequence}, signed by key ${m.keyId}, created ${m.created}, ${m.certified ? 'certified' : 'not certified'}, ` +
+      print(`OK ${path}: incremental ${pkg.baseSequence}->${pkg.sequence}, signed by key ${m.keyId}, created ${formatLocalTime(m.created)}, ${m.certified ? 'certified' : 'not certified'}, ` +
         `${pkg.added.length} files added or replaced, ${pkg.removed.length} removed; the resulting set is checked and test-loaded when installed over set ${pkg.baseSequence}`);
       return EXIT_CLEAN;
     }
     const set = pkg.set;
     const database = testLoadDefinitions(set.files);
     const certified = set.certified ? 'certified' : 'not certified';
-    print(`OK ${path}: sequence ${set.sequence}, signed by key ${set.keyId}, created ${set.created}, ${certified}, ` +
+    print(`OK ${path}: sequence ${set.sequence}, signed by key ${set.keyId}, created ${formatLocalTime(set.created)}, ${certified}, ` +
       `${database.signatureCount} signatures in ${set.files.length} files`);
     return EXIT_CLEAN;
   } catch (err) {
     if (err instanceof DefinitionsPackageError) {
-      process.stderr.write(`REFUSED ${path}: ${withCause(err.reason, err.cause)}\n`);
+      writeLine(process.stderr, `REFUSED ${path}: ${withCause(err.reason, err.cause)}`);
       return EXIT_ERROR;
     }
     if (err instanceof SignatureSyntaxError || err instanceof ScanCostError) {
-      process.stderr.write(`REFUSED ${path}: signatures fail to load: ${err.message}\n`);
+      writeLine(process.stderr, `REFUSED ${path}: signatures fail to load: ${err.message}`);
       return EXIT_ERROR;
     }
     throw err;
@@ -134,29 +137,30 @@ async function readPackageBytes(path: string): Promise<Uint8Array> {
 }
 
 function describeManifest(path: string, m: PackageManifest): string {
-  const width = Math.max(...m.files.map((f) => f.name.length), 4);
+  const width = Math.max(...m.files.map((f) => printable(f.name).length), 4);
   const incremental = m.kind === 'incremental'
     ? [
         `Base:        sequence ${m.baseSequence} (the package applies only over that set)`,
-        `Added:       ${m.added!.length === 0 ? '-' : m.added!.join(' ')} (added or replaced; carried in the package)`,
-        `Removed:     ${m.removed!.length === 0 ? '-' : m.removed!.join(' ')}`,
+        `Added:       ${m.added!.length === 0 ? '-' : m.added!.map((n) => printable(n)).join(' ')} (added or replaced; carried in the package)`,
+        `Removed:     ${m.removed!.length === 0 ? '-' : m.removed!.map((n) => printable(n)).join(' ')}`,
       ]
     : [];
   return [
-    `Package:     ${path}`,
+    `Package:     ${printable(path)}`,
     'Verified:    NO - show does not check the signature or the file hashes (use `epq defs verify FILE --pub KEY`)',
     `Format:      ${m.format} (${m.kind})`,
     `Sequence:    ${m.sequence}`,
     ...incremental,
-    `Created:     ${m.created}`,
+    `Created:     ${formatLocalTime(m.created)}`,
     `Certified:   ${m.certified ? 'yes' : 'no'}`,
     `Key id:      ${m.keyId}`,
     `Signatures:  ${m.signatureCount}`,
     `Files:       ${m.files.length}${m.kind === 'incremental' ? ' (every file of the resulting set)' : ''}`,
-    ...m.files.map((f) => `  ${f.name.padEnd(width)}  ${String(f.size).padStart(10)} bytes  sha256 ${f.sha256}`),
+    ...m.files.map((f) => `  ${printable(f.name).padEnd(width)}  ${String(f.size).padStart(10)} bytes  sha256 ${f.sha256}`),
   ].join('\n');
 }
 
+/** Text whose line breaks are ours; values in it are escaped line by line (printable.ts). */
 function print(text: string): void {
-  process.stdout.write(`${text}\n`);
+  writeBlock(process.stdout, text);
 }

@@ -16,6 +16,8 @@ import { openUpdateContext, type UpdateContext } from '../updates/update-context
 import { checkForUpdates, readLastCheck, type CheckResult } from '../updates/update-source.js';
 import { DEFAULT_CONFIG_FILE } from './agent-context.js';
 import { toList } from './defs-options.js';
+import { writeLine } from '../text/terminal-lines.js';
+import { formatLocalTime } from '../text/format-time.js';
 import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
 
 interface StoreCommand {
@@ -63,7 +65,7 @@ function printEvents(events: readonly AgentEvent[], except?: string): void {
     if (e.severity === 'info') continue;
     if (except !== undefined && e.name === 'definitions refused' && e.data?.package === except) continue;
     if (e.name === 'definitions rolled back' && e.data?.automatic === false) continue;
-    process.stderr.write(`epq: ${e.name}: ${e.message}\n`);
+    writeLine(process.stderr, `epq: ${e.name}: ${e.message}`);
   }
 }
 
@@ -77,14 +79,14 @@ export async function runInstall(file: string, argv: Record<string, unknown>): P
   const result = await installDefinitions(file, ctx);
   printEvents(events, result.installed ? undefined : result.package);
   if (argv.json === true) {
-    print(JSON.stringify(result.installed ? summarizeInstall(result) : result, null, 2));
+    printJson(result.installed ? summarizeInstall(result) : result);
     return result.installed ? EXIT_CLEAN : EXIT_ERROR;
   }
   if (!result.installed) {
-    process.stderr.write(`REFUSED ${result.package}: ${result.reason} (sequence ${result.activeSequence} stays active)\n`);
+    writeLine(process.stderr, `REFUSED ${result.package}: ${result.reason} (sequence ${result.activeSequence} stays active)`);
     return EXIT_ERROR;
   }
-  print(`installed definitions sequence ${result.sequence} (${result.certified ? 'certified' : 'not certified'}, created ${result.created}): ` +
+  print(`installed definitions sequence ${result.sequence} (${result.certified ? 'certified' : 'not certified'}, created ${formatLocalTime(result.created)}): ` +
     `${result.signatureCount} signatures; was sequence ${result.previousSequence}`);
   return EXIT_CLEAN;
 }
@@ -99,7 +101,7 @@ export async function runUpdate(argv: Record<string, unknown>): Promise<number> 
   if (source === null) throw new Error('no definitions source: give --source FOLDER|URL or set definitions.source in the config');
   const result = await checkForUpdates({ ...ctx, source, ...(argv.timeout === undefined ? {} : { timeoutMs: Number(argv.timeout) }) });
   printEvents(events, result.result === 'refused' ? result.packages?.[0] : undefined);
-  if (argv.json === true) print(JSON.stringify(result, null, 2));
+  if (argv.json === true) printJson(result);
   else print(describeCheck(result));
   return result.result === 'installed' || result.result === 'up-to-date' ? EXIT_CLEAN : EXIT_ERROR;
 }
@@ -114,11 +116,11 @@ export async function runRollback(argv: Record<string, unknown>): Promise<number
   printEvents(events);
   if (argv.json === true) {
     const { engine: _engine, meta: _meta, ...plain } = result.rolledBack ? result : { ...result, engine: null, meta: null };
-    print(JSON.stringify(plain, null, 2));
+    printJson(plain);
   } else if (result.rolledBack) {
-    print(`rolled back definitions from sequence ${result.from} to ${result.sequence} (${result.certified ? 'certified' : 'not certified'}, created ${result.created})`);
+    print(`rolled back definitions from sequence ${result.from} to ${result.sequence} (${result.certified ? 'certified' : 'not certified'}, created ${formatLocalTime(result.created)})`);
   } else {
-    process.stderr.write(`REFUSED rollback: ${result.reason}\n`);
+    writeLine(process.stderr, `REFUSED rollback: ${result.reason}`);
   }
   return result.rolledBack ? EXIT_CLEAN : EXIT_ERROR;
 }
@@ -165,7 +167,7 @@ export async function runList(argv: Record<string, unknown>): Promise<number> {
   const lastCheck = await readLastCheck(store);
   printEvents(events);
   if (argv.json === true) {
-    print(JSON.stringify({ store: store.dir, keep: store.keep, verified, active, pointer, sets, lastCheck }, null, 2));
+    printJson({ store: store.dir, keep: store.keep, verified, active, pointer, sets, lastCheck });
     return EXIT_CLEAN;
   }
   print(`Definitions store ${store.dir} (keeps ${store.keep} set${store.keep === 1 ? '' : 's'}, the active one included)`);
@@ -204,12 +206,12 @@ function describeListed(s: ListedSet, pointer: ActivePointer | null): string {
   if (s.problem) return `${mark} ${seq}  unreadable: ${s.problem}`;
   const origin = s.kind === 'incremental' ? `incremental from ${s.baseSequence}` : 'full';
   const pointed = !s.active && pointer?.sequence === s.sequence ? '  (active.json names it, but it fails to load)' : '';
-  return `${mark} ${seq}  ${s.active ? 'active' : 'kept  '}  created ${s.created}  ${s.certified ? 'certified    ' : 'not certified'}  ` +
+  return `${mark} ${seq}  ${s.active ? 'active' : 'kept  '}  created ${formatLocalTime(s.created ?? '')}  ${s.certified ? 'certified    ' : 'not certified'}  ` +
     `${s.signatureCount} signatures  ${origin}  key ${s.keyId}  ${s.size} bytes${pointed}`;
 }
 
 function describeCheck(r: CheckResult): string {
-  const at = `${r.checkedAt} from ${r.source}`;
+  const at = `${formatLocalTime(r.checkedAt)} from ${r.source}`;
   switch (r.result) {
     case 'installed':
       return `installed sequence ${r.sequence} (${at}; ${(r.packages ?? []).join(' + ')})`;
@@ -229,6 +231,11 @@ function summarizeInstall(r: { sequence: number; created: string; certified: boo
   return { installed: true, sequence: r.sequence, created: r.created, certified: r.certified, label: r.label, signatureCount: r.signatureCount, previousSequence: r.previousSequence, packages: r.packages };
 }
 
+/** One line for people: a line break inside a value shows as `\n` (printable.ts). */
 function print(text: string): void {
-  process.stdout.write(`${text}\n`);
+  writeLine(process.stdout, text);
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -7,6 +7,8 @@ import { contextYargsOptions, loadCommandConfig, openQuarantine } from './agent-
 import type { SetExit } from './commands.js';
 import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
 import { renderTable } from './table.js';
+import { formatLocalTime } from '../text/format-time.js';
+import { writeBlock, writeLine } from '../text/terminal-lines.js';
 
 const KINDS: readonly OptionSpec[] = [
   { key: 'cli.exception.sha256', flag: 'sha256', type: 'string', default: undefined, help: 'Allow the file with this SHA-256 wherever it is' },
@@ -37,9 +39,9 @@ export function registerExceptionsCommand(parser: Argv, setExit: SetExit): void 
           const kept = outcomes.filter((o) => o.result === 'kept');
           if (a.json) process.stdout.write(`${JSON.stringify({ exception: entry, restored, kept })}\n`);
           else {
-            process.stdout.write(`exception ${entry.id} added: ${entry.kind} ${entry.value}\n`);
-            for (const o of restored) process.stdout.write(`${o.id}: restored ${o.path}\n`);
-            for (const o of kept) process.stderr.write(`${o.id}: covered but kept: ${o.reason}\n`);
+            writeLine(process.stdout, `exception ${entry.id} added: ${entry.kind} ${entry.value}`);
+            for (const o of restored) writeLine(process.stdout, `${o.id}: restored ${o.path}`);
+            for (const o of kept) writeLine(process.stderr, `${o.id}: covered but kept: ${o.reason}`);
           }
           setExit(kept.length > 0 ? EXIT_ERROR : EXIT_CLEAN);
         } finally {
@@ -51,18 +53,18 @@ export function registerExceptionsCommand(parser: Argv, setExit: SetExit): void 
         try {
           const list = ctx.exceptions.list();
           if ((argv as Args).json) process.stdout.write(`${JSON.stringify(list)}\n`);
-          else process.stdout.write(list.length === 0 ? 'No exceptions.\n' : `${renderTable(['ID', 'Kind', 'Value', 'Added'], list.map((e) => [String(e.id), e.kind, e.value, e.createdAt]))}\n`);
+          else writeBlock(process.stdout, list.length === 0 ? 'No exceptions.' : renderTable(['ID', 'Kind', 'Value', 'Added'], list.map((e) => [String(e.id), e.kind, e.value, formatLocalTime(e.createdAt)])));
           setExit(EXIT_CLEAN);
         } finally {
           ctx.close();
         }
       })
-      .command('remove <id>', 'Remove an exception', (c) => c.positional('id', { type: 'number' }), async (argv) => {
+      .command('remove <id>', 'Remove an exception', (c) => c.positional('id', { type: 'string' }), async (argv) => {
+        const id = parseExceptionId(String((argv as Args).id));
         const ctx = await openQuarantine(await loadCommandConfig(argv as Args));
         try {
-          const id = Number((argv as Args).id);
-          if (!ctx.exceptions.remove(id)) throw new Error(`no exception ${id}`);
-          process.stdout.write(`exception ${id} removed\n`);
+          if (!ctx.exceptions.remove(id)) throw new Error(`no exception with id ${id}; \`epq exceptions list\` shows the ids`);
+          writeLine(process.stdout, `exception ${id} removed`);
           setExit(EXIT_CLEAN);
         } finally {
           ctx.close();
@@ -70,4 +72,10 @@ export function registerExceptionsCommand(parser: Argv, setExit: SetExit): void 
       })
       .demandCommand(1, 'Name an exceptions command: add, list, remove'),
   );
+}
+
+/** An exception id as typed: a positive whole number. @throws Error naming the text otherwise. */
+function parseExceptionId(text: string): number {
+  if (!/^[1-9][0-9]{0,15}$/.test(text.trim())) throw new Error(`"${text}" is not an exception id: ids are whole numbers, as \`epq exceptions list\` shows them`);
+  return Number(text.trim());
 }

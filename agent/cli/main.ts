@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT_ERROR } from './exit-codes.js';
 import { registerCommands } from './commands.js';
+import { toleratePipeClose, writeBlock, writeLine } from '../text/terminal-lines.js';
 
 /** The command line itself is wrong (unknown flag, missing argument). */
 class UsageError extends Error {
@@ -34,8 +35,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (err) {
-    const hint = err instanceof UsageError ? '\nRun with --help for usage.' : '';
-    process.stderr.write(`epq: ${describeError(err)}${hint}\n`);
+    writeLine(process.stderr, `epq: ${describeError(err)}`);
+    if (err instanceof UsageError) writeLine(process.stderr, 'Run with --help for usage.');
+    if (process.env.EPQ_DEBUG && err instanceof Error) writeBlock(process.stderr, err.stack ?? '');
     return EXIT_ERROR;
   }
   return code;
@@ -49,8 +51,10 @@ function describeError(err: unknown): string {
     if (!text.includes(cause.message)) text += `: ${cause.message}`;
     cause = cause.cause;
   }
-  if (process.env.EPQ_DEBUG) text += `\n${err.stack ?? ''}`;
   return text;
 }
 
+// `epq scan DIR | head -1`: a reader that leaves stops the printing, never the work.
+toleratePipeClose(process.stdout, 'standard output');
+toleratePipeClose(process.stderr, 'standard error');
 process.exitCode = await main(hideBin(process.argv));

@@ -7,9 +7,11 @@ import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION } from '../options/scan-options.js';
 import { contextYargsOptions, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
 import type { SetExit } from './commands.js';
+import { startBatchCount } from './batch-count.js';
 import { confirm } from './confirm.js';
 import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
 import { renderItemDetails, renderItemTable } from './quarantine-view.js';
+import { writeBlock, writeLine, writeLines } from '../text/terminal-lines.js';
 
 const YES: OptionSpec = { key: 'cli.yes', flag: 'yes', alias: 'y', type: 'boolean', default: false, help: 'Do not ask "Are you sure...?"' };
 const ALL: OptionSpec = { key: 'cli.all', flag: 'all', type: 'boolean', default: false, help: 'Include restored items (history)' };
@@ -32,18 +34,24 @@ async function withQuarantine(argv: Args, fn: (ctx: QuarantineContext) => Promis
   }
 }
 
-/** Runs `action` per id, printing one line each; exit 2 if any failed. */
-async function forEachId(ids: readonly string[], action: (id: string) => Promise<string>): Promise<number> {
+/** Runs `action` per id, printing its line (or lines, each escaped); exit 2 if any failed. */
+async function forEachId(ids: readonly string[], action: (id: string) => Promise<string | string[]>, verb = 'Working on'): Promise<number> {
   let code = EXIT_CLEAN;
-  for (const id of ids) {
+  const count = startBatchCount(verb, ids.length);
+  for (const [done, id] of ids.entries()) {
+    count.show(done);
     try {
-      process.stdout.write(`${await action(id)}\n`);
+      const lines = [await action(id)].flat();
+      count.clear();
+      writeLines(process.stdout, lines);
     } catch (err) {
       if (!(err instanceof QuarantineError)) throw err;
-      process.stderr.write(`epq: ${id}: ${err.message}\n`);
+      count.clear();
+      writeLine(process.stderr, `epq: ${id}: ${err.message}`);
       code = EXIT_ERROR;
     }
   }
+  count.clear();
   return code;
 }
 
@@ -58,13 +66,15 @@ export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void 
       .options(contextYargsOptions())
       .command('list', 'List quarantined items (the guide\'s columns)', (c) => c.options(toYargsOptions([JSON_OUTPUT_OPTION, ALL])), run(async (argv, ctx) => {
         const items = argv.all ? ctx.store.records.all() : ctx.store.records.held();
-        process.stdout.write(argv.json ? `${JSON.stringify(items)}\n` : `${renderItemTable(items)}\n`);
+        if (argv.json) process.stdout.write(`${JSON.stringify(items)}\n`);
+        else writeBlock(process.stdout, renderItemTable(items));
         return EXIT_CLEAN;
       }))
       .command('show <id>', 'Show every detail of one item', (c) => c.positional('id', { type: 'string' }).options(toYargsOptions([JSON_OUTPUT_OPTION])), run(async (argv, ctx) => {
         const item = ctx.store.records.get(String(argv.id));
         if (!item) throw new QuarantineError('missing', `no quarantined item ${String(argv.id)}`);
-        process.stdout.write(argv.json ? `${JSON.stringify(item)}\n` : `${renderItemDetails(item)}\n`);
+        if (argv.json) process.stdout.write(`${JSON.stringify(item)}\n`);
+        else writeBlock(process.stdout, renderItemDetails(item));
         return EXIT_CLEAN;
       }))
       .command('restore <ids..>', 'Restore items to where they were (or --to DIR)', (c) => c.positional('ids', { type: 'string', array: true }).options(toYargsOptions(RESTORE_OPTIONS)), run(async (argv, ctx) => {
@@ -74,22 +84,22 @@ export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void 
         }
         return forEachId(argv.ids ?? [], async (id) => {
           const out = await restoreItem(ctx.store, id, { reason: 'restored by user', ...(argv.to !== undefined && { to: argv.to }), rename: argv.rename === true });
-          return [`${id}: restored to ${out.path}`, ...out.notes.map((n) => `  ${n}`)].join('\n');
-        });
+          return [`${id}: restored to ${out.path}`, ...out.notes.map((n) => `  ${n}`)];
+        }, 'Restoring');
       }))
       .command('delete <ids..>', 'Delete items from the quarantine for good', (c) => c.positional('ids', { type: 'string', array: true }).options(toYargsOptions([YES])), run(async (argv, ctx) => {
         if (!argv.yes && !(await confirm('Are you sure you want to delete the selected files?'))) {
           process.stderr.write('Nothing deleted.\n');
           return EXIT_ERROR;
         }
-        return forEachId(argv.ids ?? [], async (id) => `${id}: deleted (${deleteItem(ctx.store, id, 'deleted by user').originalPath})`);
+        return forEachId(argv.ids ?? [], async (id) => `${id}: deleted (${deleteItem(ctx.store, id, 'deleted by user').originalPath})`, 'Deleting');
       }))
       .command('export <id>', 'Write a decrypted copy for analysis; the item stays in quarantine', (c) => c.positional('id', { type: 'string' }).options(toYargsOptions([EXPORT_TO])).demandOption('to'), run(async (argv, ctx) =>
         forEachId([String(argv.id)], async (id) => `${id}: exported to ${exportItem(ctx.store, id, String(argv.to))}`)))
       .command('purge', 'Apply the size and age limits now (oldest first)', (c) => c.options(toYargsOptions([JSON_OUTPUT_OPTION])), run(async (argv, ctx) => {
         const purged = purgeQuarantine(ctx.store, ctx.config.quarantine);
         if (argv.json) process.stdout.write(`${JSON.stringify(purged.map((i) => i.id))}\n`);
-        else process.stdout.write(purged.length === 0 ? 'Nothing to purge: the quarantine is within its limits.\n' : `${purged.map((i) => `${i.id}: purged (${i.originalPath})`).join('\n')}\n`);
+        else writeLines(process.stdout, purged.length === 0 ? ['Nothing to purge: the quarantine is within its limits.'] : purged.map((i) => `${i.id}: purged (${i.originalPath})`));
         return EXIT_CLEAN;
       }))
       .demandCommand(1, 'Name a quarantine command: list, show, restore, delete, export, purge'),

@@ -1,5 +1,7 @@
 import type { QuarantineItem } from '../quarantine/quarantine-item.js';
 import { formatBytes } from '../scan/format.js';
+import { formatLocalTime } from '../text/format-time.js';
+import { printable } from '../text/printable.js';
 import { itemCells } from '../tray/tray-columns.js';
 import { renderTable } from './table.js';
 
@@ -12,7 +14,15 @@ export function renderItemTable(items: readonly QuarantineItem[]): string {
   );
 }
 
-/** Every recorded detail of one item, for `quarantine show`. */
+/**
+ * Every recorded detail of one item, for `quarantine show` and the tray's details, one element
+ * per line; every value is escaped, so none can add a line.
+ */
+export function itemDetailLines(i: QuarantineItem): string[] {
+  return renderItemDetails(i).split('\n');
+}
+
+/** Every recorded detail of one item, as text; values escaped (see itemDetailLines). */
 export function renderItemDetails(i: QuarantineItem): string {
   const lines = [
     ['ID', i.id],
@@ -22,10 +32,10 @@ export function renderItemDetails(i: QuarantineItem): string {
     ['SHA-256', i.sha256],
     ['Owner', `${i.userName} (uid ${i.uid}, gid ${i.gid})`],
     ['Mode', (i.mode & 0o7777).toString(8).padStart(4, '0')],
-    ['Modified', new Date(i.mtimeMs).toISOString()],
+    ['Modified', formatLocalTime(i.mtimeMs)],
     ['Computer', i.computer],
-    ['Date quarantined', i.quarantinedAt],
-    ['Status', i.phase === 'restored' ? `Restored ${i.restoredAt ?? ''} to ${i.restoreTarget ?? ''}` : i.status],
+    ['Date quarantined', formatLocalTime(i.quarantinedAt)],
+    ['Status', i.phase === 'restored' ? `Restored ${i.restoredAt ? formatLocalTime(i.restoredAt) : ''} to ${i.restoreTarget ?? ''}` : i.status],
     ['State', i.state],
     ['Virus', i.virusName],
     ['Detections', i.detections.map((d) => `${d.signature}${d.offset !== undefined ? `@${d.offset}` : ''}`).join(', ')],
@@ -33,10 +43,10 @@ export function renderItemDetails(i: QuarantineItem): string {
     ['Original removed', i.originalRemoved ? 'yes' : 'no (it changed while being quarantined)'],
     ['Package size', `${i.packageSize} bytes`],
   ];
-  const out = lines.map(([k, v]) => `${k!.padEnd(22)}${v}`);
+  const out = lines.map(([k, v]) => `${k!.padEnd(22)}${printable(v!)}`);
   out.push(`Side effects          ${i.sideEffects.length === 0 ? 'none' : ''}`);
-  for (const e of i.sideEffects) out.push(`  - ${e.kind} ${String(e['role'] ?? '')} ${e.path}${e['line'] !== undefined ? ` line ${Number(e['lineIndex']) + 1}: ${String(e['line'])}` : ''}${e.note ? ` (${e.note})` : ''}`);
+  for (const e of i.sideEffects) out.push(printable(`  - ${e.kind} ${String(e['role'] ?? '')} ${e.path}${e['line'] !== undefined ? ` line ${Number(e['lineIndex']) + 1}: ${String(e['line'])}` : ''}${e.note ? ` (${e.note})` : ''}`));
   out.push(`Errors                ${i.errors.length === 0 ? 'none' : ''}`);
-  for (const e of i.errors) out.push(`  - ${e.word}: ${e.message} (${e.at})`);
+  for (const e of i.errors) out.push(printable(`  - ${e.word}: ${e.message} (${formatLocalTime(e.at)})`));
   return out.join('\n');
 }

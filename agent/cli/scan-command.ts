@@ -9,6 +9,7 @@ import { JSON_OUTPUT_OPTION, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../option
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
 import type { QuarantineRequest } from '../quarantine/quarantine-store.js';
 import { makeQuarantineRequest } from '../quarantine/detection-request.js';
+import { startCountAhead } from '../scan/count-ahead.js';
 import { ProgressLine } from '../scan/progress-line.js';
 import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
 import { sha256File } from '../scan/sha256-file.js';
@@ -18,6 +19,7 @@ import type { SetExit } from './commands.js';
 import { TRUSTED_KEYS_OPTION } from './defs-options.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
 import { formatScanSummary, type JsonDetection } from './scan-report.js';
+import { writeBlock, writeLine } from '../text/terminal-lines.js';
 
 const ACTION_OPTION: OptionSpec = {
   key: 'scan.action', flag: 'action', type: 'string', choices: ['report', 'quarantine'], default: 'report',
@@ -92,11 +94,11 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
   const toQuarantine: { path: string; dev: number; ino: number; detections: readonly Detection[] }[] = [];
   const say = (line: string, stream: NodeJS.WriteStream = out): void => {
     progress?.clear();
-    stream.write(`${line}\n`);
+    writeLine(stream, line);
   };
   const onEvent = (e: ScanEvent): void => {
-    if (e.type === 'found') progress?.addFound(e.size);
-    else if (e.type === 'scanned') {
+    if (e.type === 'found') return;
+    if (e.type === 'scanned') {
       progress?.addScanned(e.size, e.detections.length);
       for (const d of e.detections) {
         detections.push({ path: e.path, signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
@@ -108,6 +110,8 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
       if (!args.json) say(`${e.path}: ERROR ${e.message}`, process.stderr);
     }
   };
+  // A second walk only counts, ahead of the scan, so that the progress can give an ETA.
+  const counting = progress ? startCountAhead(args.paths, { followSymlinks: args['follow-symlinks'], exclude: args.exclude }, (files, bytes) => progress.setTotal(files, bytes)) : null;
   const summary = await scanTree(defs.database, {
     paths: args.paths,
     jobs: args.jobs,
@@ -116,13 +120,14 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     maxFileSize: args['max-filesize'],
     ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(path, found, () => sha256File(path)) }),
   }, onEvent);
+  await counting?.stop();
   progress?.clear();
   const quarantined = quarantine ? await quarantineAll(quarantine, defs, toQuarantine, args.json ? () => {} : say, errors) : [];
   if (args.json) {
     detections.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.signature < b.signature ? -1 : 1));
     out.write(`${JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, quarantined, summary })}\n`);
   } else {
-    out.write(formatScanSummary(summary, defs.label, defs.signatureCount, quarantine ? quarantined.length : null));
+    writeBlock(out, formatScanSummary(summary, defs.label, defs.signatureCount, quarantine ? quarantined.length : null));
   }
   if (summary.detections > 0) return EXIT_DETECTIONS;
   return summary.errors > 0 || errors.length > 0 ? EXIT_ERROR : EXIT_CLEAN;

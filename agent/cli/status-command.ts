@@ -11,6 +11,8 @@ import { StatusReader, type AgentSummary } from '../status/status-reader.js';
 import { contextYargsOptions, loadCommandConfig } from './agent-context.js';
 import type { SetExit } from './commands.js';
 import { EXIT_CLEAN } from './exit-codes.js';
+import { formatLocalTime } from '../text/format-time.js';
+import { writeLines } from '../text/terminal-lines.js';
 
 /** Everything `epq status` reports, read from the state folder (the agent need not run). */
 export interface StatusReport extends AgentSummary {
@@ -44,8 +46,8 @@ async function collectStatus(argv: Record<string, unknown>): Promise<StatusRepor
 
 function describeDefinitions(d: AgentSummary['definitions']): string {
   const name = d.builtin ? 'built-in definitions (sequence 0)' : `definitions sequence ${d.sequence}`;
-  const created = d.created ? `, created ${d.created}` : '';
-  const since = d.switchedAt ? `, active since ${d.switchedAt}` : '';
+  const created = d.created ? `, created ${formatLocalTime(d.created)}` : '';
+  const since = d.switchedAt ? `, active since ${formatLocalTime(d.switchedAt)}` : '';
   return `${name}${created}${since}`;
 }
 
@@ -57,16 +59,15 @@ export function registerStatusCommand(parser: Argv, setExit: SetExit): void {
       process.stdout.write(`${JSON.stringify(s)}\n`);
     } else {
       const check = s.lastUpdateCheck;
-      process.stdout.write([
+      writeLines(process.stdout, [
         `Agent:              ${s.running ? `running (pid ${s.pid})` : 'not running'}`,
         `State folder:       ${s.stateDir}`,
         `Definitions:        ${describeDefinitions(s.definitions)}`,
-        `Last update check:  ${check ? `${check.at}: ${check.result}${check.reason ? ` (${check.reason})` : ''}` : 'never'}`,
+        `Last update check:  ${check ? `${formatLocalTime(check.at)}: ${check.result}${check.reason ? ` (${check.reason})` : ''}` : 'never'}`,
         `Protected folders:  ${s.watched.join(', ') || 'none'}`,
         `Quarantine:         ${s.quarantine.items} item(s), ${formatBytes(s.quarantine.bytes)}`,
         `Waiting to forward: ${s.forwardBacklog === null ? 'forwarding not configured' : s.forwardBacklog}`,
-        '',
-      ].join('\n'));
+      ]);
     }
     setExit(EXIT_CLEAN);
   });

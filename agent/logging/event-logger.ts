@@ -8,6 +8,8 @@ import winston from 'winston';
 import type { AgentEvent, EventSeverity, EventSink } from '../events/agent-event.js';
 import type { LogLevel } from '../options/agent-options.js';
 import { RotatingFileTransport } from './rotating-file.js';
+import { formatLocalTime } from '../text/format-time.js';
+import { printable } from '../text/printable.js';
 
 export type ConsoleMode = 'terminal' | 'systemd' | 'none';
 
@@ -149,16 +151,15 @@ function fileRecord(info: EventInfo): LoggedEvent {
 function terminalLine(info: EventInfo, colors: boolean): string {
   const level = info.level as LogLevel;
   const word = level.toUpperCase().padEnd(5);
-  const t = info[TIME];
-  const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-  const stamp = `${t.getFullYear()}-${pad(t.getMonth() + 1)}-${pad(t.getDate())} ${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}`;
+  const stamp = formatLocalTime(info[TIME]);
   const shown = colors ? `${ANSI[level]}${word}\x1b[0m` : word;
-  return `${stamp} ${shown} ${info[EVENT].name}: ${oneLine(info[EVENT].message)}`;
+  return `${stamp} ${shown} ${oneLine(info[EVENT].name)}: ${oneLine(info[EVENT].message)}`;
 }
 
 /** No timestamp (the journal adds its own); the `<N>` prefix gives the line its priority. */
 function journalLine(info: EventInfo): string {
-  return `<${JOURNAL_PRIORITY[info.level as LogLevel]}>${info[EVENT].name}: ${oneLine(info[EVENT].message)}`;
+  return `<${JOURNAL_PRIORITY[info.level as LogLevel]}>${oneLine(info[EVENT].name)}: ${oneLine(info[EVENT].message)}`;
 }
 
-const oneLine = (text: string): string => text.replace(/\r?\n/g, ' ');
+/** Event messages carry file and signature names: escaped, so one event stays one line. */
+const oneLine = (text: string): string => printable(text);

@@ -16,10 +16,13 @@ import { openTerminal, type TrayTerminal } from './tray-terminal.js';
 /** How often the store and the status are looked at for changes made by others. */
 export const POLL_MS = 1000;
 
+/** Redraw a batch's count at most this often. */
+const PROGRESS_MS = 100;
+
 const BUSY_TEXT: Readonly<Record<Exclude<TrayEffect['kind'], 'quit'>, string>> = {
-  restore: 'Restoring...',
-  delete: 'Deleting...',
-  export: 'Exporting...',
+  restore: 'Restoring',
+  delete: 'Deleting',
+  export: 'Exporting',
   allow: 'Adding the exception and restoring what it covers...',
   update: 'Checking for definitions updates...',
 };
@@ -88,9 +91,19 @@ class TraySession {
 
   /** Keys are ignored while busy (the reducer's busy mode), so actions never overlap. */
   private async perform(effect: Exclude<TrayEffect, { kind: 'quit' }>): Promise<void> {
-    this.state = { ...this.state, mode: { kind: 'busy', text: BUSY_TEXT[effect.kind] }, message: null };
-    this.render();
-    const message = await runTrayAction(this.ctx, effect);
+    const verb = BUSY_TEXT[effect.kind];
+    const counted = 'ids' in effect && effect.kind !== 'allow';
+    const busy = (text: string): void => {
+      this.state = { ...this.state, mode: { kind: 'busy', text }, message: null };
+      this.render();
+    };
+    busy(counted ? `${verb} 0/${effect.ids.length}...` : verb);
+    let drawn = 0;
+    const message = await runTrayAction(this.ctx, effect, (done, total) => {
+      if (Date.now() - drawn < PROGRESS_MS && done < total) return;
+      drawn = Date.now();
+      busy(`${verb} ${done}/${total}...`);
+    });
     const selected = effect.kind === 'update' ? this.state.selected : new Set<string>();
     this.state = withItems({ ...this.state, mode: { kind: 'list' }, message, selected }, this.ctx.store.records.held());
     if (effect.kind === 'update') this.state = { ...this.state, status: await this.reader.read() };

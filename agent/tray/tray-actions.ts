@@ -15,20 +15,23 @@ import type { TrayEffect, TrayMessage } from './tray-state.js';
 
 type ActionEffect = Exclude<TrayEffect, { kind: 'quit' }>;
 
+/** Told after each item of a batch, so a long batch can show "Restoring 120/503". */
+export type BatchProgress = (done: number, total: number) => void;
+
 /**
  * Runs one effect and describes the outcome. Never throws: a failure becomes an error message,
  * so that the view stays up and the terminal is never left in raw mode.
  */
-export async function runTrayAction(ctx: QuarantineContext, effect: ActionEffect): Promise<TrayMessage> {
+export async function runTrayAction(ctx: QuarantineContext, effect: ActionEffect, progress: BatchProgress = () => undefined): Promise<TrayMessage> {
   try {
     switch (effect.kind) {
       case 'restore':
-        return await restore(ctx, effect.ids);
+        return await restore(ctx, effect.ids, progress);
       case 'delete':
-        return perItem(effect.ids, 'Deleted', (id) => deleteItem(ctx.store, id, 'deleted by user').originalPath);
+        return await perItem(effect.ids, 'Deleted', (id) => deleteItem(ctx.store, id, 'deleted by user').originalPath, progress);
       case 'export': {
         const dir = expandHome(effect.dir);
-        return perItem(effect.ids, 'Exported', (id) => exportItem(ctx.store, id, dir));
+        return await perItem(effect.ids, 'Exported', (id) => exportItem(ctx.store, id, dir), progress);
       }
       case 'allow':
         return await allow(ctx, effect.ids);
@@ -41,7 +44,7 @@ export async function runTrayAction(ctx: QuarantineContext, effect: ActionEffect
 }
 
 /** One item at a time, each all or nothing: a failed one stays in quarantine with its error. */
-async function restore(ctx: QuarantineContext, ids: readonly string[]): Promise<TrayMessage> {
+async function restore(ctx: QuarantineContext, ids: readonly string[], progress: BatchProgress): Promise<TrayMessage> {
   const done: string[] = [];
   const failed: string[] = [];
   for (const id of ids) {
@@ -51,12 +54,16 @@ async function restore(ctx: QuarantineContext, ids: readonly string[]): Promise<
       if (!(err instanceof QuarantineError)) throw err;
       failed.push(`${id}: ${err.message}`);
     }
+    progress(done.length + failed.length, ids.length);
   }
   return summary('Restored', done, failed);
 }
 
-/** One call per id; a QuarantineError fails that item only. */
-function perItem(ids: readonly string[], verb: string, act: (id: string) => string): TrayMessage {
+/**
+ * One call per id; a QuarantineError fails that item only. Yields to the event loop between
+ * items so that the count on screen moves.
+ */
+async function perItem(ids: readonly string[], verb: string, act: (id: string) => string, progress: BatchProgress): Promise<TrayMessage> {
   const done: string[] = [];
   const failed: string[] = [];
   for (const id of ids) {
@@ -66,6 +73,8 @@ function perItem(ids: readonly string[], verb: string, act: (id: string) => stri
       if (!(err instanceof QuarantineError)) throw err;
       failed.push(`${id}: ${err.message}`);
     }
+    progress(done.length + failed.length, ids.length);
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return summary(verb, done, failed);
 }

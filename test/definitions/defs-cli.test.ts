@@ -28,7 +28,7 @@ afterEach(() => removeDir(root));
 
 function epq(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/epq.js', ...args], { cwd: packageRoot, env: { ...process.env, EPQ_DEBUG: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['bin/epq.js', ...args], { cwd: packageRoot, env: { ...process.env, EPQ_DEBUG: '', TZ: 'UTC' } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -44,7 +44,7 @@ async function publish(sequence = 5): Promise<{ key: string; pub: string; pkg: s
   const pkg = join(root, 'set.epqdefs');
   const built = await epq('defs', 'build', '--sequence', String(sequence), '--from', src, '--key', join(root, 'pub.key'), '--out', pkg, '--certified', '--created', '2025-04-01T12:00:00Z');
   expect(built).toMatchObject({ code: 0, stderr: '' });
-  expect(built.stdout).toContain(`built ${pkg}: sequence ${sequence}, created 2025-04-01T12:00:00.000Z, certified`);
+  expect(built.stdout).toContain(`built ${pkg}: sequence ${sequence}, created 2025-04-01 12:00:00 +0000, certified`);
   expect(built.stdout).toContain(`2 signatures in 3 files, signed by key ${keyId}`);
   return { key: join(root, 'pub.key'), pub: join(root, 'pub.pub'), pkg, keyId };
 }
@@ -66,7 +66,7 @@ test('build then verify prints OK with the sequence and key id', async () => {
   const { pub, pkg, keyId } = await publish(5);
   const ok = await epq('defs', 'verify', pkg, '--pub', pub);
   expect(ok).toMatchObject({ code: 0, stderr: '' });
-  expect(ok.stdout).toBe(`OK ${pkg}: sequence 5, signed by key ${keyId}, created 2025-04-01T12:00:00.000Z, certified, 2 signatures in 3 files\n`);
+  expect(ok.stdout).toBe(`OK ${pkg}: sequence 5, signed by key ${keyId}, created 2025-04-01 12:00:00 +0000, certified, 2 signatures in 3 files\n`);
 });
 
 test('verify refuses an untrusted key and a tampered package with exit 2', async () => {

@@ -204,8 +204,8 @@ describe('createEventLogger', () => {
     it('prints readable timestamped lines on a terminal, coloured by severity', async () => {
       const lines = (await consoleText({ console: 'terminal', colors: true })).trimEnd().split('\n');
       expect(lines).toHaveLength(3);
-      expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \x1b\[32mINFO \x1b\[0m agent started: Agent started with definitions sequence 0$/);
-      expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \x1b\[33mWARN \x1b\[0m quarantined: Quarantined \/home\/ann\/file-7\.bin \(Eicar-Test-Signature\)$/);
+      expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} \x1b\[32mINFO \x1b\[0m agent started: Agent started with definitions sequence 0$/);
+      expect(lines[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4} \x1b\[33mWARN \x1b\[0m quarantined: Quarantined \/home\/ann\/file-7\.bin \(Eicar-Test-Signature\)$/);
       expect(lines[2]).toMatch(/ \x1b\[31mERROR\x1b\[0m definitions refused: Refused defs-9\.epqdefs: bad signature$/);
     });
 
@@ -242,7 +242,7 @@ describe('createEventLogger', () => {
       expect(code).toBe(0);
       expect(stdout).toBe([
         '<6>agent started: Agent started',
-        '<4>quarantined: Quarantined /srv/x.bin (Eicar)',
+        '<4>quarantined: Quarantined /srv/x.bin\\n(Eicar)',
         '<3>unable to connect: Unable to connect to https://central.example/',
         '',
       ].join('\n'));

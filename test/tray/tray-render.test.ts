@@ -1,5 +1,6 @@
 import { fitWidths, layoutRow, truncate } from '../../agent/tray/tray-columns.js';
 import { renderTray, statusLines, toAnsi } from '../../agent/tray/tray-render.js';
+import { formatLocalTime } from '../../agent/text/format-time.js';
 import { initialState, type TrayState } from '../../agent/tray/tray-state.js';
 import { makeItem, STATUS } from './item-fixture.js';
 
@@ -19,8 +20,8 @@ describe('tray rendering (pure)', () => {
   it('shows the status header: agent, definitions and date, last check, protected folders', () => {
     expect(statusLines(STATUS)).toEqual([
       'Agent:              running (pid 4242)',
-      'Definitions:        sequence 12, created 2025-03-01 10:20',
-      'Last update check:  2025-03-04 00:00 up-to-date',
+      `Definitions:        sequence 12, created ${formatLocalTime(STATUS.definitions.created!)}`,
+      `Last update check:  ${formatLocalTime(STATUS.lastUpdateCheck!.at)} up-to-date`,
       'Protected folders:  /srv/drop, /home',
     ]);
     const idle = statusLines({ ...STATUS, running: false, lastUpdateCheck: null, updateSource: null, definitions: { sequence: 0, created: null, switchedAt: null, builtin: true } });
@@ -39,8 +40,8 @@ describe('tray rendering (pure)', () => {
     const rowB = lines.find((l) => l.includes('b.exe'))!;
     expect(rowA.startsWith('  [x] a.exe')).toBe(true);
     expect(rowB.startsWith('> [ ] b.exe')).toBe(true);
-    expect(rowB.split(/\s{2,}/).slice(1)).toEqual(['alice', 'desk-7', '2025-03-04 05:06:07', 'Quarantined', 'infected', 'Eicar-Test-Signature', '12', 'occupied']);
-    expect(lines[0]).toContain('2 item(s) in quarantine, 1 selected');
+    expect(rowB.split(/\s{2,}/).slice(1)).toEqual(['alice', 'desk-7', formatLocalTime('2025-03-04T05:06:07.000Z'), 'Quarantined', 'infected', 'Eicar-Test-Signature', '12', 'occupied']);
+    expect(lines[0]).toContain('2 item(s) in quarantine, at 2 of 2, sorted by date  |  1 selected');
     expect(renderTray(state, SIZE).find((l) => l.text.includes('b.exe'))!.style).toBe('cursor');
   });
 
@@ -63,7 +64,7 @@ describe('tray rendering (pure)', () => {
   });
 
   it('shows every detail of the item in details mode', () => {
-    const lines = text({ ...initialState([makeItem('a')], STATUS), mode: { kind: 'details', id: 'a' } });
+    const lines = text({ ...initialState([makeItem('a')], STATUS), mode: { kind: 'details', id: 'a', scroll: 0 } });
     expect(lines).toContain('Original path         /srv/drop/a.exe');
     expect(lines.some((l) => l.startsWith('SHA-256'))).toBe(true);
   });
@@ -74,11 +75,13 @@ describe('tray rendering (pure)', () => {
     expect(lines[0]).toBe('Need 40x10 or more; q quits');
   });
 
-  it('narrows the widest columns first and cuts with an ellipsis', () => {
+  it('gives the file name the room, drops the least needed columns, and cuts with an ellipsis', () => {
     const rows = [['File name', 'User'], ['a-very-long-file-name.bin', 'bob']];
     expect(fitWidths(rows, 200)).toEqual([25, 4]);
-    expect(fitWidths(rows, 16)).toEqual([10, 4]);
+    expect(fitWidths(rows, 22)).toEqual([16, 4]);
+    expect(fitWidths(rows, 20)).toEqual([20, 0]);
     expect(layoutRow(rows[1]!, [10, 4])).toBe('a-very-lo…  bob');
+    expect(layoutRow(rows[1]!, [10, 0])).toBe('a-very-lo…');
     expect(truncate('abc', 3)).toBe('abc');
     expect(truncate('abcd', 1)).toBe('…');
   });

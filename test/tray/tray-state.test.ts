@@ -64,7 +64,7 @@ describe('tray keys (pure)', () => {
 
   it('opens details on enter and goes back; q quits from the list only', () => {
     const details = press(three(), ch('j'), named('return')).state;
-    expect(details.mode).toEqual({ kind: 'details', id: 'b' });
+    expect(details.mode).toEqual({ kind: 'details', id: 'b', scroll: 0 });
     expect(press(details, ch('q')).effects).toEqual([]);
     expect(press(details, ch('q')).state.mode.kind).toBe('list');
     expect(press(three(), ch('q')).effects).toEqual([{ kind: 'quit' }]);

@@ -33,7 +33,7 @@ beforeEach(async () => {
 afterEach(() => removeDir(state));
 
 function epq(...args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, EPQ_DEBUG: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, EPQ_DEBUG: '', TZ: 'UTC' };
   delete env.EPQ_CONFIG;
   delete env.EPQ_STATE_DIR;
   return new Promise((resolve) => {
@@ -49,7 +49,7 @@ test('install, refuse, list, rollback', async () => {
   const five = await pub.full(5);
   const installed = await epq('defs', 'install', five, ...store());
   expect(installed).toMatchObject({ code: 0, stderr: '' });
-  expect(installed.stdout).toBe('installed definitions sequence 5 (certified, created 2025-06-06T00:00:00.000Z): 3 signatures; was sequence 0\n');
+  expect(installed.stdout).toBe('installed definitions sequence 5 (certified, created 2025-06-06 00:00:00 +0000): 3 signatures; was sequence 0\n');
 
   const older = await pub.full(4);
   const refused = await epq('defs', 'install', older, ...store());
@@ -68,7 +68,7 @@ test('install, refuse, list, rollback', async () => {
 
   const back = await epq('defs', 'rollback', ...store());
   expect(back).toMatchObject({ code: 0, stderr: '' });
-  expect(back.stdout).toBe('rolled back definitions from sequence 6 to 5 (certified, created 2025-06-06T00:00:00.000Z)\n');
+  expect(back.stdout).toBe('rolled back definitions from sequence 6 to 5 (certified, created 2025-06-06 00:00:00 +0000)\n');
   const none = await epq('defs', 'rollback', ...store());
   expect(none).toMatchObject({ code: 2, stderr: 'REFUSED rollback: no earlier kept definitions set to roll back to from sequence 5\n' });
 
@@ -113,7 +113,7 @@ test('build --base / --base-dir write incremental packages; show and verify desc
   const inc = join(root, 'cli-4-5.epqdefs');
   const built = await epq('defs', 'build', '--sequence', '5', '--from', src5, '--key', pub.keyFile, '--out', inc, '--base', full4, '--created', '2025-07-01');
   expect(built).toMatchObject({ code: 0, stderr: '' });
-  expect(built.stdout).toBe(`built ${inc}: incremental 4->5, created 2025-07-01T00:00:00.000Z, not certified\n` +
+  expect(built.stdout).toBe(`built ${inc}: incremental 4->5, created 2025-07-01 00:00:00 +0000, not certified\n` +
     `3 signatures in 3 files (1 added or replaced, 1 removed), signed by key ${pub.trusted.keyId}\n`);
   const shown = await epq('defs', 'show', inc);
   expect(shown.stdout).toContain('Format:      1 (incremental)');
