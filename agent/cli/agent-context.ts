@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, overridesFromArgv, type AgentConfig } from '../config/index.js';
 import type { EventSink } from '../events/agent-event.js';
 import { ExceptionList } from '../exceptions/exception-list.js';
@@ -9,6 +10,10 @@ import { QuarantineStore } from '../quarantine/quarantine-store.js';
 import { recoverStore } from '../quarantine/recover.js';
 import { createSideEffectPort } from '../quarantine/side-effect-adapter.js';
 import { userNamesFrom } from '../quarantine/user-names.js';
+import { listPackageFiles } from '../quarantine/orphan-packages.js';
+import { QuarantineError } from '../quarantine/quarantine-errors.js';
+import { DatabaseError } from '../store/open-database.js';
+import { setAsideDatabase } from '../store/set-aside-database.js';
 
 /** The system-wide config the installer writes; used when no --config is given. */
 export const DEFAULT_CONFIG_FILE = '/etc/epq/agent.json';
@@ -52,17 +57,36 @@ export interface QuarantineContext {
 
 /**
  * Opens the quarantine of the configured state folder, finishing anything a crash interrupted.
- * @throws ConfigError, DatabaseError, QuarantineError naming what is unusable.
+ * With `setAsideDamaged`, a damaged database is renamed aside (see `setAsideDatabase`) and a
+ * fresh one created, the new names going to `onSetAside`: only for `quarantine rebuild`, which
+ * then gives the packages their records back.
+ * @throws ConfigError, DatabaseError, QuarantineError naming what is unusable; a damaged database
+ *   while packages are held is a QuarantineError that says how to rebuild.
  */
-export async function openQuarantine(config: AgentConfig, events?: EventSink): Promise<QuarantineContext> {
-  const store = new QuarantineStore({
+export async function openQuarantine(config: AgentConfig, events?: EventSink, setAsideDamaged?: (moved: string[]) => void): Promise<QuarantineContext> {
+  const options = {
     stateDir: config.stateDir,
     root: config.root,
     computer: hostname(),
     userNameOf: userNamesFrom(config.root),
     sideEffects: createSideEffectPort(config.root),
     ...(events && { events }),
-  });
+  };
+  let store: QuarantineStore;
+  try {
+    store = new QuarantineStore(options);
+  } catch (err) {
+    if (!(err instanceof DatabaseError) || !err.damaged) throw err;
+    if (setAsideDamaged) {
+      setAsideDamaged(setAsideDatabase(err.path));
+      store = new QuarantineStore(options);
+    } else {
+      const held = listPackageFiles(join(config.stateDir, 'quarantine', 'blobs')).length;
+      if (held === 0) throw err;
+      throw new QuarantineError('content', `${err.message}. The ${held} quarantine package(s) are safe and describe themselves: ` +
+        '`epq quarantine rebuild` sets the damaged database aside (renamed, not deleted) and rebuilds the quarantine records from them', { path: err.path }, { cause: err });
+    }
+  }
   await recoverStore(store);
   const exceptions = new ExceptionList(store.db);
   return { config, store, exceptions, close: () => store.close() };

@@ -109,15 +109,15 @@ export interface WrittenPackage {
 }
 
 /**
- * Streams the original (read from `fd` until its end) and then the side-effect bytes through
+ * Streams the item's metadata, the original (read from `fd` until its end) and then the side-effect bytes through
  * the cipher into `out`. Small files take one read and one writev. Nothing is fsynced here.
  * @throws the system error of read or write.
  */
-export function encryptInto(out: DurableFile, fd: number, key: Buffer, id: string, captured: readonly CapturedSideEffect[], buf: Buffer): WrittenPackage {
+export function encryptInto(out: DurableFile, fd: number, key: Buffer, id: string, metadata: Buffer, captured: readonly CapturedSideEffect[], buf: Buffer): WrittenPackage {
   const hash = createHash('sha256');
-  const enc = new PackageEncryptor(key, id);
-  let pending: Buffer[] = [enc.header];
-  let pendingBytes = enc.header.length;
+  const enc = new PackageEncryptor(key, id, metadata);
+  let pending: Buffer[] = [enc.start];
+  let pendingBytes = enc.start.length;
   let size = 0;
   let packageSize = 0;
   const queue = (b: Buffer): void => {

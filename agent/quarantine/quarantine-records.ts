@@ -85,6 +85,12 @@ export class QuarantineRecords {
         VALUES (@id, 'stored', @fileName, @originalPath, @size, @sha256, @dev, @ino, @mode, @uid, @gid, @atimeMs, @mtimeMs,
           @userName, @computer, @quarantinedAt, @virusName, @detections, @definitionsSequence, @status, @state, @sideEffects,
           @packageSize, @now)`),
+      insertRebuilt: db.prepare(`INSERT INTO quarantine_items (id, phase, file_name, original_path, size, sha256, dev, ino, mode, uid, gid,
+          atime_ms, mtime_ms, user_name, computer, quarantined_at, virus_name, detections, definitions_sequence, status, state,
+          side_effects, package_size, original_removed, errors, updated_at)
+        VALUES (@id, @phase, @fileName, @originalPath, @size, @sha256, @dev, @ino, @mode, @uid, @gid, @atimeMs, @mtimeMs,
+          @userName, @computer, @quarantinedAt, @virusName, @detections, @definitionsSequence, @status, @state, @sideEffects,
+          @packageSize, @originalRemoved, @errors, @now)`),
       get: db.prepare('SELECT * FROM quarantine_items WHERE id = @id'),
       byPhase: db.prepare('SELECT * FROM quarantine_items WHERE phase = @phase ORDER BY quarantined_at, id'),
       listAll: db.prepare('SELECT * FROM quarantine_items ORDER BY quarantined_at, id'),
@@ -116,6 +122,22 @@ export class QuarantineRecords {
       ...item,
       detections: JSON.stringify(item.detections),
       sideEffects: JSON.stringify(item.sideEffects),
+      now: this.now(),
+    });
+  }
+
+  /**
+   * Inserts the record of an item rebuilt from its package: `complete` when its original is
+   * gone, `stored` (for recovery to finish) when the original is still the file that was copied.
+   */
+  insertRebuilt(item: NewItem, phase: 'stored' | 'complete', errors: readonly ItemError[]): void {
+    this.stmts.insertRebuilt.run({
+      ...item,
+      phase,
+      detections: JSON.stringify(item.detections),
+      sideEffects: JSON.stringify(item.sideEffects),
+      originalRemoved: phase === 'complete' ? 1 : 0,
+      errors: JSON.stringify(errors),
       now: this.now(),
     });
   }

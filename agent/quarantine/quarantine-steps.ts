@@ -1,6 +1,6 @@
 /** Steps 2 to 7 of quarantineMany, each for the items of a chunk still going. */
 import { existsSync, renameSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { faultPoint } from './fault-injection.js';
 import { fsyncDirAsync, fsyncDirs } from './fsync-dir.js';
 import type { QuarantineResult } from './quarantine-batch.js';
@@ -33,7 +33,7 @@ export async function commitRecords(store: QuarantineStore, chunk: Pending[], fa
   let commitError: unknown = null;
   try {
     store.records.transaction(() => {
-      for (const p of chunk) store.records.insertStored((p.record = newRecord(store, p)));
+      for (const p of chunk) store.records.insertStored((p.record = newRecord(p)));
     });
   } catch (err) {
     commitError = err;
@@ -214,29 +214,15 @@ async function removeSideEffects(store: QuarantineStore, p: Pending): Promise<re
   }
 }
 
-function newRecord(store: QuarantineStore, p: Pending): NewItem {
+function newRecord(p: Pending): NewItem {
+  // Only what the package says (rebuild reads it back from there), plus what the copy measured.
+  const { originalPathBytes: _bytes, ...meta } = p.meta;
   return {
-    id: p.id,
-    fileName: basename(p.request.path),
-    originalPath: p.request.path,
+    ...meta,
     size: p.written.size,
     sha256: p.written.sha256,
     packageSize: p.written.packageSize,
-    dev: p.stat.dev,
-    ino: p.stat.ino,
-    mode: p.stat.mode & 0o7777,
-    uid: p.stat.uid,
-    gid: p.stat.gid,
-    atimeMs: p.stat.atimeMs,
-    mtimeMs: p.stat.mtimeMs,
-    userName: store.options.userNameOf(p.stat.uid),
-    computer: store.options.computer,
-    quarantinedAt: new Date().toISOString(),
-    virusName: p.request.detections[0]?.signature ?? 'unknown',
-    detections: p.request.detections,
-    definitionsSequence: p.request.definitionsSequence,
     status: 'Quarantined',
     state: 'infected',
-    sideEffects: p.captured.map((c) => c.effect),
   };
 }

@@ -4,6 +4,7 @@ import type { Detection } from '../../scanner/types.js';
 import { IGNORE_EVENTS, type EventSink } from '../events/agent-event.js';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { loadOrCreateKey } from './key-file.js';
+import { listPackageFiles } from './orphan-packages.js';
 import { quarantineBatch, type QuarantineResult } from './quarantine-batch.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import { QuarantineRecords } from './quarantine-records.js';
@@ -61,7 +62,7 @@ export class QuarantineStore {
     const dir = join(options.stateDir, 'quarantine');
     this.blobDir = join(dir, 'blobs');
     mkdirSync(this.blobDir, { recursive: true, mode: 0o700 });
-    this.key = loadOrCreateKey(join(dir, 'key'));
+    this.key = loadOrCreateKey(join(dir, 'key'), () => listPackageFiles(this.blobDir).length);
     this.db = openDatabase(join(options.stateDir, 'agent.db'));
     this.records = new QuarantineRecords(this.db);
     this.root = options.root;

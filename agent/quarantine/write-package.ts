@@ -1,5 +1,6 @@
 /** Step 1 of quarantineMany, per file: the package written to a temp blob. */
 import { closeSync, fstatSync, type Stats } from 'node:fs';
+import { basename } from 'node:path';
 import { faultPoint } from './fault-injection.js';
 import { openOriginal } from './original-file.js';
 import { DurableFile, encryptInto, type WrittenPackage } from './package-writer.js';
@@ -7,6 +8,7 @@ import { QuarantineError } from './quarantine-errors.js';
 import type { ItemError } from './quarantine-item.js';
 import type { NewItem } from './quarantine-records.js';
 import type { QuarantineRequest, QuarantineStore } from './quarantine-store.js';
+import { encodeMetadata, type PackageMetadata } from './package-metadata.js';
 import { pooledRandomBytes } from './random-pool.js';
 import type { CapturedSideEffect } from './side-effect-port.js';
 import { resolveUnderRoot } from './system-path.js';
@@ -21,6 +23,8 @@ export interface Pending {
   readonly captured: readonly CapturedSideEffect[];
   readonly written: WrittenPackage;
   readonly blob: DurableFile;
+  /** What the package says about the item (also the record's fields known before the copy). */
+  readonly meta: PackageMetadata;
   errors: ItemError[];
   record?: NewItem;
   removal?: 'removed' | 'gone' | 'changed';
@@ -43,17 +47,18 @@ export async function writePackage(store: QuarantineStore, index: number, reques
     }
     const captured = await store.sideEffects.find(request.path, request.companions ?? []);
     const id = pooledRandomBytes(8).toString('hex');
+    const meta = describeItem(store, request, stat, id, captured);
     const blob = DurableFile.create(store.tempBlobPath(id), 0o600);
     faultPoint('quarantine:after-intent');
     let written: WrittenPackage;
     try {
-      written = encryptInto(blob, fd, store.key, id, captured, buf);
+      written = encryptInto(blob, fd, store.key, id, encodeMetadata(meta), captured, buf);
     } catch (err) {
       await blob.discard();
       throw new QuarantineError('internal', `can't write the quarantine package of ${request.path}: ${(err as Error).message}`, { id, path: request.path }, { cause: err });
     }
     faultPoint('quarantine:after-blob-write');
-    return { index, request, real, stat, id, captured, written, blob, errors: [] };
+    return { index, request, real, stat, id, captured, written, blob, meta, errors: [] };
   } finally {
     closeSync(fd);
   }
@@ -63,4 +68,26 @@ export async function writePackage(store: QuarantineStore, index: number, reques
 export function asQuarantineError(err: unknown, path: string, message?: string, id?: string): QuarantineError {
   if (err instanceof QuarantineError && message === undefined) return err;
   return new QuarantineError(err instanceof QuarantineError ? err.word : 'internal', message ?? `can't quarantine ${path}: ${(err as Error).message}`, { path, ...(id && { id }) }, { cause: err });
+}
+
+function describeItem(store: QuarantineStore, request: QuarantineRequest, stat: Stats, id: string, captured: readonly CapturedSideEffect[]): PackageMetadata {
+  return {
+    id,
+    fileName: basename(request.path),
+    originalPath: request.path,
+    dev: stat.dev,
+    ino: stat.ino,
+    mode: stat.mode & 0o7777,
+    uid: stat.uid,
+    gid: stat.gid,
+    atimeMs: stat.atimeMs,
+    mtimeMs: stat.mtimeMs,
+    userName: store.options.userNameOf(stat.uid),
+    computer: store.options.computer,
+    quarantinedAt: new Date().toISOString(),
+    virusName: request.detections[0]?.signature ?? 'unknown',
+    detections: request.detections,
+    definitionsSequence: request.definitionsSequence,
+    sideEffects: captured.map((c) => c.effect),
+  };
 }
