@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { loadScanDefinitions, type ScanDefinitions } from '../../definitions/load-scan-definitions.js';
 import type { Detection } from '../../scanner/types.js';
 import { ExceptionList, type ExceptionMatcher } from '../exceptions/exception-list.js';
+import { fsPathText, showPath, type FsPath } from '../fs-path.js';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
@@ -18,6 +19,14 @@ import type { SetExit } from './commands.js';
 import { TRUSTED_KEYS_OPTION } from './defs-options.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
 import { formatScanSummary, type JsonDetection } from './scan-report.js';
+
+/** A detected file, its path as the file system gave it. */
+interface Found {
+  readonly path: FsPath;
+  readonly dev: number;
+  readonly ino: number;
+  readonly detections: readonly Detection[];
+}
 
 const ACTION_OPTION: OptionSpec = {
   key: 'scan.action', flag: 'action', type: 'string', choices: ['report', 'quarantine'], default: 'report',
@@ -89,7 +98,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
   const progress = !args.json && process.stderr.isTTY ? new ProgressLine(process.stderr) : null;
   const detections: JsonDetection[] = [];
   const errors: { path: string; code?: string; message: string }[] = [];
-  const toQuarantine: { path: string; dev: number; ino: number; detections: readonly Detection[] }[] = [];
+  const toQuarantine: Found[] = [];
   const say = (line: string, stream: NodeJS.WriteStream = out): void => {
     progress?.clear();
     stream.write(`${line}\n`);
@@ -99,13 +108,13 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     else if (e.type === 'scanned') {
       progress?.addScanned(e.size, e.detections.length);
       for (const d of e.detections) {
-        detections.push({ path: e.path, signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
-        if (!args.json) say(`${e.path}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
+        detections.push({ path: showPath(e.path), signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
+        if (!args.json) say(`${showPath(e.path)}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
       }
       if (quarantine && e.detections.length > 0) toQuarantine.push(e);
     } else if (e.type === 'error') {
-      errors.push({ path: e.path, ...(e.code !== undefined && { code: e.code }), message: e.message });
-      if (!args.json) say(`${e.path}: ERROR ${e.message}`, process.stderr);
+      errors.push({ path: showPath(e.path), ...(e.code !== undefined && { code: e.code }), message: e.message });
+      if (!args.json) say(`${showPath(e.path)}: ERROR ${e.message}`, process.stderr);
     }
   };
   const summary = await scanTree(defs.database, {
@@ -114,7 +123,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     followSymlinks: args['follow-symlinks'],
     exclude: args.exclude,
     maxFileSize: args['max-filesize'],
-    ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(path, found, () => sha256File(path)) }),
+    ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(fsPathText(path), found, () => sha256File(path)) }),
   }, onEvent);
   progress?.clear();
   const quarantined = quarantine ? await quarantineAll(quarantine, defs, toQuarantine, args.json ? () => {} : say, errors) : [];
@@ -135,7 +144,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
 async function quarantineAll(
   ctx: QuarantineContext,
   defs: ScanDefinitions,
-  found: readonly { path: string; dev: number; ino: number; detections: readonly Detection[] }[],
+  found: readonly Found[],
   say: (line: string) => void,
   errors: { path: string; message: string }[],
 ): Promise<{ path: string; id: string }[]> {
@@ -155,21 +164,21 @@ async function quarantineAll(
       accepted.push(f);
     } catch (err) {
       if (!(err instanceof QuarantineError)) throw err;
-      errors.push({ path: f.path, message: `not quarantined: ${err.message}` });
-      say(`${f.path}: ERROR not quarantined: ${err.message}`);
+      errors.push({ path: showPath(f.path), message: `not quarantined: ${err.message}` });
+      say(`${showPath(f.path)}: ERROR not quarantined: ${err.message}`);
     }
   }
   const results = await ctx.store.quarantineMany(requests);
   for (const [i, r] of results.entries()) {
     const f = accepted[i]!;
     if (!r.ok) {
-      errors.push({ path: f.path, message: `not quarantined: ${r.error.message}` });
-      say(`${f.path}: ERROR not quarantined: ${r.error.message}`);
+      errors.push({ path: showPath(f.path), message: `not quarantined: ${r.error.message}` });
+      say(`${showPath(f.path)}: ERROR not quarantined: ${r.error.message}`);
       continue;
     }
     const { item, originalRemoved } = r.outcome;
-    done.push({ path: f.path, id: item.id });
-    say(`${f.path}: quarantined as ${item.id}${originalRemoved ? '' : ' (the original changed meanwhile and was left in place)'}${item.sideEffects.length > 0 ? ` with ${item.sideEffects.length} side effect(s)` : ''}`);
+    done.push({ path: showPath(f.path), id: item.id });
+    say(`${showPath(f.path)}: quarantined as ${item.id}${originalRemoved ? '' : ' (the original changed meanwhile and was left in place)'}${item.sideEffects.length > 0 ? ` with ${item.sideEffects.length} side effect(s)` : ''}`);
   }
   return done;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, openSync, readSync, unlinkSync, writevSync } from 'node:fs';
+import type { FsPath } from '../fs-path.js';
 import { fsyncAsync } from './fsync-dir.js';
 import { PackageEncryptor } from './package-cipher.js';
 import type { CapturedSideEffect } from './side-effect-port.js';
@@ -21,13 +22,13 @@ export class DurableFile {
   private sinceSync = 0;
   private closed = false;
 
-  private constructor(readonly path: string, readonly fd: number) {}
+  private constructor(readonly path: FsPath, readonly fd: number) {}
 
   /**
    * Creates `path` (O_EXCL: never an existing file, never through a symlink).
    * @throws the system error of open (EEXIST, EACCES, ...).
    */
-  static create(path: string, mode: number): DurableFile {
+  static create(path: FsPath, mode: number): DurableFile {
     return new DurableFile(path, openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode));
   }
 

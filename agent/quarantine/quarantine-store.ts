@@ -1,6 +1,7 @@
 import { lstatSync, mkdirSync, unlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Detection } from '../../scanner/types.js';
+import type { FsPath } from '../fs-path.js';
 import { IGNORE_EVENTS, type EventSink } from '../events/agent-event.js';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { loadOrCreateKey } from './key-file.js';
@@ -23,8 +24,8 @@ export interface QuarantineStoreOptions {
 }
 
 export interface QuarantineRequest {
-  /** System path of the detected file. */
-  readonly path: string;
+  /** System path of the detected file, exact (bytes when its name is not valid UTF-8). */
+  readonly path: FsPath;
   readonly detections: readonly Detection[];
   readonly definitionsSequence: number;
   /** Companion files the signature metadata names. */
@@ -130,7 +131,7 @@ export class QuarantineStore {
    * mtime); the caller fsyncs its folder. `gone` when it had already disappeared.
    * @throws the system error of lstat or unlink other than ENOENT (EACCES, EPERM, EBUSY, ...).
    */
-  removeOriginal(real: string, copied: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>): 'removed' | 'gone' | 'changed' {
+  removeOriginal(real: FsPath, copied: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>): 'removed' | 'gone' | 'changed' {
     let now: Stats;
     try {
       now = lstatSync(real);

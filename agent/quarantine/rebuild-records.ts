@@ -5,7 +5,7 @@ import { decodeMetadata, type PackageMetadata } from './package-metadata.js';
 import { readPackage } from './package-parts.js';
 import { findOrphans, type OrphanPackage } from './orphan-packages.js';
 import { QuarantineError } from './quarantine-errors.js';
-import type { QuarantineItem } from './quarantine-item.js';
+import { originalPathOf, type QuarantineItem } from './quarantine-item.js';
 import type { NewItem } from './quarantine-records.js';
 import type { QuarantineStore } from './quarantine-store.js';
 import { resolveUnderRoot } from './system-path.js';
@@ -66,7 +66,8 @@ function readRecord(store: QuarantineStore, orphan: OrphanPackage): NewItem {
   const effectBytes = meta.sideEffects.reduce((sum, e) => sum + (e.kind === 'file' ? Number(e['size'] ?? 0) : 0), 0);
   const size = plainBytes - effectBytes;
   if (size < 0) throw new QuarantineError('content', `quarantine package ${orphan.path} is shorter than its side effects`, { id: orphan.id, path: orphan.path });
-  const { originalPathBytes: _bytes, ...fields } = meta;
+  const { originalPathBytes: base64, ...rest } = meta;
+  const fields = { ...rest, originalPathBytes: base64 === undefined ? null : Buffer.from(base64, 'base64') };
   const hash = createHash('sha256');
   const probe = { ...fields, size, sideEffects: meta.sideEffects } as unknown as QuarantineItem;
   readPackage(orphan.path, store.key, probe, (chunk) => hash.update(chunk));
@@ -76,7 +77,7 @@ function readRecord(store: QuarantineStore, orphan: OrphanPackage): NewItem {
 
 function originalStillInPlace(store: QuarantineStore, record: NewItem): boolean {
   try {
-    const now = lstatSync(resolveUnderRoot(store.root, record.originalPath));
+    const now = lstatSync(resolveUnderRoot(store.root, originalPathOf(record)));
     return now.isFile() && now.dev === record.dev && now.ino === record.ino && now.mtimeMs === record.mtimeMs;
   } catch {
     return false;

@@ -1,6 +1,7 @@
 /** Step 1 of quarantineMany, per file: the package written to a temp blob. */
 import { closeSync, fstatSync, type Stats } from 'node:fs';
-import { basename } from 'node:path';
+import { basenameFsPath, fsPathText, showPath, type FsPath } from '../fs-path.js';
+import { describeWriteError } from './write-errors.js';
 import { faultPoint } from './fault-injection.js';
 import { openOriginal } from './original-file.js';
 import { DurableFile, encryptInto, type WrittenPackage } from './package-writer.js';
@@ -17,7 +18,7 @@ import { resolveUnderRoot } from './system-path.js';
 export interface Pending {
   readonly index: number;
   readonly request: QuarantineRequest;
-  readonly real: string;
+  readonly real: FsPath;
   readonly stat: Stats;
   readonly id: string;
   readonly captured: readonly CapturedSideEffect[];
@@ -38,14 +39,16 @@ export interface Pending {
  */
 export async function writePackage(store: QuarantineStore, index: number, request: QuarantineRequest, buf: Buffer): Promise<Pending> {
   const real = resolveUnderRoot(store.root, request.path);
-  const fd = openOriginal(real, request.path);
+  const shown = showPath(request.path);
+  const fd = openOriginal(real, shown);
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new QuarantineError('type', `${request.path} is not a regular file`, { path: request.path });
+    if (!stat.isFile()) throw new QuarantineError('type', `${shown} is not a regular file`, { path: shown });
     if (request.expected && (request.expected.dev !== stat.dev || request.expected.ino !== stat.ino)) {
-      throw new QuarantineError('changed', `${request.path} was replaced after it was scanned; scan it again`, { path: request.path });
+      throw new QuarantineError('changed', `${shown} was replaced after it was scanned; scan it again`, { path: shown });
     }
-    const captured = await store.sideEffects.find(request.path, request.companions ?? []);
+    // Persistence entries are text: a name that is not UTF-8 is looked for in its decoded form.
+    const captured = await store.sideEffects.find(fsPathText(request.path), request.companions ?? []);
     const id = pooledRandomBytes(8).toString('hex');
     const meta = describeItem(store, request, stat, id, captured);
     const blob = DurableFile.create(store.tempBlobPath(id), 0o600);
@@ -55,7 +58,7 @@ export async function writePackage(store: QuarantineStore, index: number, reques
       written = encryptInto(blob, fd, store.key, id, encodeMetadata(meta), captured, buf);
     } catch (err) {
       await blob.discard();
-      throw new QuarantineError('internal', `can't write the quarantine package of ${request.path}: ${(err as Error).message}`, { id, path: request.path }, { cause: err });
+      throw new QuarantineError('internal', `can't write the quarantine package of ${shown}: ${describeWriteError(err, store.blobDir)}; the file was left in place`, { id, path: shown }, { cause: err });
     }
     faultPoint('quarantine:after-blob-write');
     return { index, request, real, stat, id, captured, written, blob, meta, errors: [] };
@@ -65,16 +68,19 @@ export async function writePackage(store: QuarantineStore, index: number, reques
 }
 
 /** `err` as a QuarantineError for a result: kept as is, or wrapped (keeping its word, else `internal`) with `message`. */
-export function asQuarantineError(err: unknown, path: string, message?: string, id?: string): QuarantineError {
+export function asQuarantineError(err: unknown, path: FsPath, message?: string, id?: string): QuarantineError {
   if (err instanceof QuarantineError && message === undefined) return err;
-  return new QuarantineError(err instanceof QuarantineError ? err.word : 'internal', message ?? `can't quarantine ${path}: ${(err as Error).message}`, { path, ...(id && { id }) }, { cause: err });
+  const shown = showPath(path);
+  return new QuarantineError(err instanceof QuarantineError ? err.word : 'internal', message ?? `can't quarantine ${shown}: ${(err as Error).message}`, { path: shown, ...(id && { id }) }, { cause: err });
 }
 
 function describeItem(store: QuarantineStore, request: QuarantineRequest, stat: Stats, id: string, captured: readonly CapturedSideEffect[]): PackageMetadata {
   return {
     id,
-    fileName: basename(request.path),
-    originalPath: request.path,
+    // Exact when the path is a string; a display form beside the exact bytes otherwise.
+    fileName: showPathIfBytes(basenameFsPath(request.path)),
+    originalPath: showPathIfBytes(request.path),
+    ...(typeof request.path !== 'string' && { originalPathBytes: request.path.toString('base64') }),
     dev: stat.dev,
     ino: stat.ino,
     mode: stat.mode & 0o7777,
@@ -90,4 +96,8 @@ function describeItem(store: QuarantineStore, request: QuarantineRequest, stat: 
     definitionsSequence: request.definitionsSequence,
     sideEffects: captured.map((c) => c.effect),
   };
+}
+
+function showPathIfBytes(path: FsPath): string {
+  return typeof path === 'string' ? path : showPath(path);
 }
