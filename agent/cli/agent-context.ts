@@ -55,6 +55,13 @@ export interface QuarantineContext {
   close(): void;
 }
 
+export interface OpenQuarantineOptions {
+  /** For `quarantine rebuild`: a damaged database is set aside; told the new names. */
+  readonly setAsideDamaged?: (moved: string[]) => void;
+  /** The command only reads: it still works when the state folder's disk is full. */
+  readonly readOnly?: boolean;
+}
+
 /**
  * Opens the quarantine of the configured state folder, finishing anything a crash interrupted.
  * With `setAsideDamaged`, a damaged database is renamed aside (see `setAsideDatabase`) and a
@@ -63,8 +70,10 @@ export interface QuarantineContext {
  * @throws ConfigError, DatabaseError, QuarantineError naming what is unusable; a damaged database
  *   while packages are held is a QuarantineError that says how to rebuild.
  */
-export async function openQuarantine(config: AgentConfig, events?: EventSink, setAsideDamaged?: (moved: string[]) => void): Promise<QuarantineContext> {
+export async function openQuarantine(config: AgentConfig, events?: EventSink, how: OpenQuarantineOptions = {}): Promise<QuarantineContext> {
+  const { setAsideDamaged, readOnly = false } = how;
   const options = {
+    readOnly,
     stateDir: config.stateDir,
     root: config.root,
     computer: hostname(),
@@ -87,7 +96,9 @@ export async function openQuarantine(config: AgentConfig, events?: EventSink, se
         '`epq quarantine rebuild` sets the damaged database aside (renamed, not deleted) and rebuilds the quarantine records from them', { path: err.path }, { cause: err });
     }
   }
-  await recoverStore(store);
+  // Opened read-only because its disk is full: nothing can be finished now; the next command that
+  // can write does it.
+  if (store.db.pragma('query_only', { simple: true }) !== 1) await recoverStore(store);
   const exceptions = new ExceptionList(store.db);
   return { config, store, exceptions, close: () => store.close() };
 }

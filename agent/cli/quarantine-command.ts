@@ -26,9 +26,9 @@ const EXPORT_TO: OptionSpec = { key: 'cli.export.to', flag: 'to', type: 'string'
 
 type Args = Record<string, unknown> & { ids?: string[]; id?: string; json?: boolean; yes?: boolean; to?: string; rename?: boolean; all?: boolean };
 
-async function withQuarantine(argv: Args, fn: (ctx: QuarantineContext) => Promise<number>): Promise<number> {
+async function withQuarantine(argv: Args, fn: (ctx: QuarantineContext) => Promise<number>, readOnly: boolean): Promise<number> {
   const config = await loadCommandConfig(argv);
-  const ctx = await openQuarantine(config);
+  const ctx = await openQuarantine(config, undefined, { readOnly });
   try {
     return await fn(ctx);
   } finally {
@@ -55,8 +55,8 @@ async function forEachId(ids: readonly string[], action: (id: string) => Promise
  * `epq quarantine list|show|restore|delete|export|purge|rebuild`: the local quarantine from the CLI.
  */
 export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void {
-  const run = (fn: (argv: Args, ctx: QuarantineContext) => Promise<number>) => async (argv: unknown) =>
-    setExit(await withQuarantine(argv as Args, (ctx) => fn(argv as Args, ctx)));
+  const run = (fn: (argv: Args, ctx: QuarantineContext) => Promise<number>, readOnly = false) => async (argv: unknown) =>
+    setExit(await withQuarantine(argv as Args, (ctx) => fn(argv as Args, ctx), readOnly));
   parser.command('quarantine', 'View and manage the local quarantine', (y) =>
     y
       .options(contextYargsOptions())
@@ -68,13 +68,13 @@ export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void 
         else if (items.length > 0 || orphans.length === 0) process.stdout.write(`${renderItemTable(items)}\n`);
         for (const line of orphans) process.stderr.write(`${line}\n`);
         return orphans.length > 0 ? EXIT_ERROR : EXIT_CLEAN;
-      }))
+      }, true))
       .command('show <id>', 'Show every detail of one item', (c) => c.positional('id', { type: 'string' }).options(toYargsOptions([JSON_OUTPUT_OPTION])), run(async (argv, ctx) => {
         const item = ctx.store.records.get(String(argv.id));
         if (!item) throw new QuarantineError('missing', `no quarantined item ${String(argv.id)}`);
         process.stdout.write(argv.json ? `${JSON.stringify(item)}\n` : `${renderItemDetails(item)}\n`);
         return EXIT_CLEAN;
-      }))
+      }, true))
       .command('restore <ids..>', 'Restore items to where they were (or --to DIR)', (c) => c.positional('ids', { type: 'string', array: true }).options(toYargsOptions(RESTORE_OPTIONS)), run(async (argv, ctx) => {
         if (!argv.yes && !(await confirm('Are you sure you want to restore the selected files?'))) {
           process.stderr.write('Nothing restored.\n');
@@ -101,7 +101,7 @@ export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void 
       async (argv) => {
         const args = argv as Args;
         const setAside: string[] = [];
-        const ctx = await openQuarantine(await loadCommandConfig(args), undefined, (moved) => setAside.push(...moved));
+        const ctx = await openQuarantine(await loadCommandConfig(args), undefined, { setAsideDamaged: (moved) => setAside.push(...moved) });
         try {
           const report = rebuildRecords(ctx.store);
           // Items whose original was still in place are `stored`: recovery finishes moving them in.

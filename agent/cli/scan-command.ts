@@ -13,7 +13,7 @@ import { toSystemPath } from '../quarantine/system-path.js';
 import { ProgressLine } from '../scan/progress-line.js';
 import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
 import { sha256File } from '../scan/sha256-file.js';
-import { openDatabase } from '../store/open-database.js';
+import { DatabaseError, openDatabase } from '../store/open-database.js';
 import { contextYargsOptions, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
 import type { SetExit } from './commands.js';
 import { TRUSTED_KEYS_OPTION } from './defs-options.js';
@@ -78,13 +78,27 @@ async function loadExceptions(args: ScanArgs, quarantine: QuarantineContext | nu
   }
 }
 
+/**
+ * The quarantine for `--action quarantine`, opened before the scan so that detections can be
+ * moved in; when it can't be, the error says that nothing was scanned.
+ * @throws QuarantineError wrapping why (a full disk names the folder).
+ */
+async function openQuarantineToScan(args: ScanArgs): Promise<QuarantineContext> {
+  try {
+    return await openQuarantine(await loadCommandConfig(args));
+  } catch (err) {
+    if (!(err instanceof DatabaseError) && !(err instanceof QuarantineError)) throw err;
+    throw new QuarantineError('internal', `the quarantine can't be opened, so nothing was scanned or quarantined: ${err.message}`, {}, { cause: err });
+  }
+}
+
 async function runScan(args: ScanArgs): Promise<number> {
   const defs = await loadScanDefinitions({
     ...(args.defs !== undefined && { defsFile: args.defs }),
     ...(args.pub !== undefined && { trustedKeyFiles: args.pub }),
     ...(args['clamav-db'] !== undefined && { clamavDbDir: args['clamav-db'] }),
   });
-  const quarantine = args.action === 'quarantine' ? await openQuarantine(await loadCommandConfig(args)) : null;
+  const quarantine = args.action === 'quarantine' ? await openQuarantineToScan(args) : null;
   try {
     const exceptions = await loadExceptions(args, quarantine);
     return await scanAndReport(args, defs, exceptions, quarantine);
@@ -126,7 +140,10 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(fsPathText(path), found, () => sha256File(path)) }),
   }, onEvent);
   progress?.clear();
+  const errorsBefore = errors.length;
   const quarantined = quarantine ? await quarantineAll(quarantine, defs, toQuarantine, args.json ? () => {} : say, errors) : [];
+  // A detection that could not be quarantined is an error of the scan: "Errors: 0" would say all went well.
+  summary.errors += errors.length - errorsBefore;
   if (args.json) {
     detections.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.signature < b.signature ? -1 : 1));
     out.write(`${JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, quarantined, summary })}\n`);
@@ -134,7 +151,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     out.write(formatScanSummary(summary, defs.label, defs.signatureCount, quarantine ? quarantined.length : null));
   }
   if (summary.detections > 0) return EXIT_DETECTIONS;
-  return summary.errors > 0 || errors.length > 0 ? EXIT_ERROR : EXIT_CLEAN;
+  return summary.errors > 0 ? EXIT_ERROR : EXIT_CLEAN;
 }
 
 /**

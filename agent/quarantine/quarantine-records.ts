@@ -1,5 +1,5 @@
 import { showPath, type FsPath } from '../fs-path.js';
-import type { Db } from '../store/open-database.js';
+import { asDatabaseError, type Db } from '../store/open-database.js';
 import type { ItemError, QuarantineItem, QuarantinePhase, SampleState, SampleStatus, StoredSideEffect } from './quarantine-item.js';
 
 interface Row {
@@ -220,9 +220,16 @@ export class QuarantineRecords {
     return this.stmts.totals.get() as { count: number; bytes: number };
   }
 
-  /** Runs `fn` in one transaction, committed durably (synchronous FULL). */
+  /**
+   * Runs `fn` in one transaction, committed durably (synchronous FULL).
+   * @throws DatabaseError naming the database (and the full disk, if that is why), or what `fn` threw.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } catch (err) {
+      throw asDatabaseError(err, this.db.name, 'write to the quarantine database');
+    }
   }
 
   /**
@@ -236,6 +243,8 @@ export class QuarantineRecords {
     this.db.pragma('synchronous = NORMAL');
     try {
       return this.db.transaction(fn)();
+    } catch (err) {
+      throw asDatabaseError(err, this.db.name, 'write to the quarantine database');
     } finally {
       // The level is our own integer read back from SQLite, not outside input.
       this.db.pragma(`synchronous = ${Number(was)}`);

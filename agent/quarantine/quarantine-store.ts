@@ -21,6 +21,8 @@ export interface QuarantineStoreOptions {
   readonly userNameOf: (uid: number) => string;
   readonly sideEffects?: SideEffectPort;
   readonly events?: EventSink;
+  /** Only reads are wanted (`quarantine list`): on a full disk the database is opened read-only. */
+  readonly readOnly?: boolean;
 }
 
 export interface QuarantineRequest {
@@ -64,7 +66,7 @@ export class QuarantineStore {
     this.blobDir = join(dir, 'blobs');
     mkdirSync(this.blobDir, { recursive: true, mode: 0o700 });
     this.key = loadOrCreateKey(join(dir, 'key'), () => listPackageFiles(this.blobDir).length);
-    this.db = openDatabase(join(options.stateDir, 'agent.db'));
+    this.db = openDatabase(join(options.stateDir, 'agent.db'), { readOnly: options.readOnly === true });
     this.records = new QuarantineRecords(this.db);
     this.root = options.root;
     this.sideEffects = options.sideEffects ?? NO_SIDE_EFFECTS;

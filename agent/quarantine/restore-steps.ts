@@ -1,6 +1,7 @@
 /** Steps 2 to 6 of restoreMany, each for the items of a chunk still going. */
 import { linkSync, unlinkSync } from 'node:fs';
-import { fsPathKey, showPath, type FsPath } from '../fs-path.js';
+import { dirnameFsPath, fsPathKey, showPath, type FsPath } from '../fs-path.js';
+import { describeWriteError } from './write-errors.js';
 import { faultPoint } from './fault-injection.js';
 import { fsyncDirAsync } from './fsync-dir.js';
 import type { DurableFile } from './package-writer.js';
@@ -67,11 +68,11 @@ export async function writeTempCopies(store: QuarantineStore, items: Restoring[]
       Object.assign(r, await writeVerifiedCopy(store, r.item, r.tmp));
       written.push(r);
     } catch (err) {
-      fail(r, err);
+      fail(r, targetWriteError(err, r));
     }
     faultPoint('restore:after-temp-write');
   }
-  return keepIf(written, (r) => r.file!.sync(), fail);
+  return keepIf(written, (r) => r.file!.sync(), (r, err) => fail(r, targetWriteError(err, r)));
 }
 
 /**
@@ -169,6 +170,15 @@ async function keepIf(items: Restoring[], step: (r: Restoring) => Promise<void>,
     else fail(r, o.reason);
   }
   return kept;
+}
+
+/** A failed write of the restored copy in words: a full disk names the target's folder. */
+function targetWriteError(err: unknown, r: Restoring): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof QuarantineError || typeof code !== 'string') return err;
+  const folder = showPath(dirnameFsPath(r.target));
+  return new QuarantineError('internal', `can't restore ${showPath(r.target)}: ${describeWriteError(err, folder)}; nothing was written there and the item stays in quarantine`,
+    { id: r.item.id, path: showPath(r.target) }, { cause: err });
 }
 
 /** link(2) refuses an existing target: someone created the file since the target was chosen. */
