@@ -10,7 +10,7 @@ import { QuarantineStore } from '../quarantine/quarantine-store.js';
 import { recoverStore } from '../quarantine/recover.js';
 import { createSideEffectPort } from '../quarantine/side-effect-adapter.js';
 import { userNamesFrom } from '../quarantine/user-names.js';
-import { listPackageFiles } from '../quarantine/orphan-packages.js';
+import { findOrphans, listPackageFiles } from '../quarantine/orphan-packages.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
 import { DatabaseError } from '../store/open-database.js';
 import { setAsideDatabase } from '../store/set-aside-database.js';
@@ -99,6 +99,13 @@ export async function openQuarantine(config: AgentConfig, events?: EventSink, ho
   // Opened read-only because its disk is full: nothing can be finished now; the next command that
   // can write does it.
   if (store.db.pragma('query_only', { simple: true }) !== 1) await recoverStore(store);
+  // The agent has no terminal to tell: packages without records (a lost database) go to its log.
+  const orphans = events ? findOrphans(store).length : 0;
+  if (orphans > 0) {
+    events!({ name: 'sample processing error', severity: 'error',
+      message: `${orphans} quarantine package(s) in ${store.blobDir} have no record (the quarantine database was lost or replaced); run \`epq quarantine rebuild\``,
+      data: { orphans, folder: store.blobDir } });
+  }
   const exceptions = new ExceptionList(store.db);
   return { config, store, exceptions, close: () => store.close() };
 }

@@ -1,3 +1,4 @@
+import { showPath } from '../fs-path.js';
 import type { OrphanPackage } from '../quarantine/orphan-packages.js';
 import type { RebuildReport } from '../quarantine/rebuild-records.js';
 
@@ -10,8 +11,8 @@ export function describeOrphans(orphans: readonly OrphanPackage[], blobDir: stri
   return [
     `epq: ${orphans.length} quarantine package(s) in ${blobDir} have no record: the quarantine database was lost or replaced.`,
     ...(rebuildable > 0 ? [`epq: ${rebuildable} of them describe themselves: run \`epq quarantine rebuild\` to give them their records back.`] : []),
-    ...(old.length > 0 ? [`epq: ${old.length} were written by an older epq without their metadata and can't be rebuilt; they are left in place: ${old.map((o) => o.fileName).join(' ')}`] : []),
-    ...(other.length > 0 ? [`epq: ${other.length} are not readable packages; left in place: ${other.map((o) => o.fileName).join(' ')}`] : []),
+    ...(old.length > 0 ? [`epq: ${old.length} were written by an older epq without their metadata and can't be rebuilt; they are left in place: ${old.map((o) => showPath(o.fileName)).join(' ')}`] : []),
+    ...(other.length > 0 ? [`epq: ${other.length} are not readable packages; left in place: ${other.map((o) => showPath(o.fileName)).join(' ')}`] : []),
   ];
 }
 
@@ -20,9 +21,9 @@ export function describeRebuild(report: RebuildReport, setAside: readonly string
   return [
     ...setAside.map((p) => `The damaged database was set aside as ${p}`),
     ...(setAside.length > 0 ? ['Exceptions and the forwarding outbox of the damaged database are not carried over.'] : []),
-    ...report.rebuilt.map((i) => `${i.id}: record rebuilt (${i.originalPath}, ${i.virusName})`),
-    ...report.oldFormat.map((o) => `${o.fileName}: written by an older epq without its metadata; left in place, not rebuilt`),
-    ...report.unreadable.map((u) => `${u.orphan.fileName}: can't be read (${u.reason}); left in place`),
+    ...report.rebuilt.map((i) => `${i.id}: record rebuilt (${showPath(i.originalPath)}, ${showPath(i.virusName)})`),
+    ...report.oldFormat.map((o) => `${showPath(o.fileName)}: written by an older epq without its metadata; left in place, not rebuilt`),
+    ...report.unreadable.map((u) => `${showPath(u.orphan.fileName)}: can't be read (${u.reason}); left in place`),
     `Rebuilt ${report.rebuilt.length} record(s); ${report.oldFormat.length + report.unreadable.length} package(s) left in place without a record.`,
   ];
 }
