@@ -11,8 +11,12 @@ export class DatabaseError extends Error {
   /** SQLite's extended result code (`SQLITE_FULL`, `SQLITE_IOERR_SHMSIZE`, `SQLITE_NOTADB`, ...) when SQLite gave one. */
   readonly code: string | undefined;
 
-  constructor(readonly path: string, reason: string, options?: { cause?: unknown }) {
+  /** The disk under the database is full (SQLite reports a full disk as an I/O error at times). */
+  readonly full: boolean;
+
+  constructor(readonly path: string, reason: string, options?: { cause?: unknown; full?: boolean }) {
     super(`${path}: ${reason}`, options);
+    this.full = options?.full === true;
     this.name = 'DatabaseError';
     const code = (options?.cause as { code?: unknown } | undefined)?.code;
     this.code = typeof code === 'string' ? code : undefined;
@@ -21,11 +25,6 @@ export class DatabaseError extends Error {
   /** The file is not a database or is corrupt (as opposed to unreachable or full). */
   get damaged(): boolean {
     return this.code === 'SQLITE_NOTADB' || this.code?.startsWith('SQLITE_CORRUPT') === true;
-  }
-
-  /** The disk under the database is full (SQLite reports a full disk as an I/O error at times). */
-  get full(): boolean {
-    return this.message.includes(' is full');
   }
 }
 
@@ -40,7 +39,7 @@ export function asDatabaseError(err: unknown, path: string, doing: string): unkn
   if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return err;
   const full = describeFullDisk(dirname(path));
   if (code === 'SQLITE_FULL' || (code.startsWith('SQLITE_IOERR') && full !== null)) {
-    return new DatabaseError(path, `${full ?? `the disk holding ${dirname(path)} is full`}; could not ${doing} (${code})`, { cause: err });
+    return new DatabaseError(path, `${full ?? `the disk holding ${dirname(path)} is full`}; could not ${doing} (${code})`, { cause: err, full: true });
   }
   if (code.startsWith('SQLITE_IOERR')) {
     return new DatabaseError(path, `could not ${doing}: the disk holding the database failed to read or write (${code})`, { cause: err });
