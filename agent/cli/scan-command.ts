@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import { loadScanDefinitions, type ScanDefinitions } from '../../definitions/load-scan-definitions.js';
 import type { Detection } from '../../scanner/types.js';
 import { ExceptionList, type ExceptionMatcher } from '../exceptions/exception-list.js';
+import { fsPathText, showPath, type FsPath } from '../fs-path.js';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
@@ -13,13 +14,21 @@ import { startCountAhead } from '../scan/count-ahead.js';
 import { ProgressLine } from '../scan/progress-line.js';
 import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
 import { sha256File } from '../scan/sha256-file.js';
-import { openDatabase } from '../store/open-database.js';
+import { DatabaseError, openDatabase } from '../store/open-database.js';
 import { contextYargsOptions, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
 import type { SetExit } from './commands.js';
 import { TRUSTED_KEYS_OPTION } from './defs-options.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
 import { formatScanSummary, type JsonDetection } from './scan-report.js';
 import { writeBlock, writeLine } from '../text/terminal-lines.js';
+
+/** A detected file, its path as the file system gave it. */
+interface Found {
+  readonly path: FsPath;
+  readonly dev: number;
+  readonly ino: number;
+  readonly detections: readonly Detection[];
+}
 
 const ACTION_OPTION: OptionSpec = {
   key: 'scan.action', flag: 'action', type: 'string', choices: ['report', 'quarantine'], default: 'report',
@@ -71,13 +80,27 @@ async function loadExceptions(args: ScanArgs, quarantine: QuarantineContext | nu
   }
 }
 
+/**
+ * The quarantine for `--action quarantine`, opened before the scan so that detections can be
+ * moved in; when it can't be, the error says that nothing was scanned.
+ * @throws QuarantineError wrapping why (a full disk names the folder).
+ */
+async function openQuarantineToScan(args: ScanArgs): Promise<QuarantineContext> {
+  try {
+    return await openQuarantine(await loadCommandConfig(args));
+  } catch (err) {
+    if (!(err instanceof DatabaseError) && !(err instanceof QuarantineError)) throw err;
+    throw new QuarantineError('internal', `the quarantine can't be opened, so nothing was scanned or quarantined: ${err.message}`, {}, { cause: err });
+  }
+}
+
 async function runScan(args: ScanArgs): Promise<number> {
   const defs = await loadScanDefinitions({
     ...(args.defs !== undefined && { defsFile: args.defs }),
     ...(args.pub !== undefined && { trustedKeyFiles: args.pub }),
     ...(args['clamav-db'] !== undefined && { clamavDbDir: args['clamav-db'] }),
   });
-  const quarantine = args.action === 'quarantine' ? await openQuarantine(await loadCommandConfig(args)) : null;
+  const quarantine = args.action === 'quarantine' ? await openQuarantineToScan(args) : null;
   try {
     const exceptions = await loadExceptions(args, quarantine);
     return await scanAndReport(args, defs, exceptions, quarantine);
@@ -91,7 +114,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
   const progress = !args.json && process.stderr.isTTY ? new ProgressLine(process.stderr) : null;
   const detections: JsonDetection[] = [];
   const errors: { path: string; code?: string; message: string }[] = [];
-  const toQuarantine: { path: string; dev: number; ino: number; detections: readonly Detection[] }[] = [];
+  const toQuarantine: Found[] = [];
   const say = (line: string, stream: NodeJS.WriteStream = out): void => {
     progress?.clear();
     writeLine(stream, line);
@@ -101,13 +124,13 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     if (e.type === 'scanned') {
       progress?.addScanned(e.size, e.detections.length);
       for (const d of e.detections) {
-        detections.push({ path: e.path, signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
-        if (!args.json) say(`${e.path}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
+        detections.push({ path: showPath(e.path), signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
+        if (!args.json) say(`${showPath(e.path)}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
       }
       if (quarantine && e.detections.length > 0) toQuarantine.push(e);
     } else if (e.type === 'error') {
-      errors.push({ path: e.path, ...(e.code !== undefined && { code: e.code }), message: e.message });
-      if (!args.json) say(`${e.path}: ERROR ${e.message}`, process.stderr);
+      errors.push({ path: showPath(e.path), ...(e.code !== undefined && { code: e.code }), message: e.message });
+      if (!args.json) say(`${showPath(e.path)}: ERROR ${e.message}`, process.stderr);
     }
   };
   // A second walk only counts, ahead of the scan, so that the progress can give an ETA.
@@ -118,11 +141,14 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     followSymlinks: args['follow-symlinks'],
     exclude: args.exclude,
     maxFileSize: args['max-filesize'],
-    ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(path, found, () => sha256File(path)) }),
+    ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(fsPathText(path), found, () => sha256File(path)) }),
   }, onEvent);
   await counting?.stop();
   progress?.clear();
+  const errorsBefore = errors.length;
   const quarantined = quarantine ? await quarantineAll(quarantine, defs, toQuarantine, args.json ? () => {} : say, errors) : [];
+  // A detection that could not be quarantined is an error of the scan: "Errors: 0" would say all went well.
+  summary.errors += errors.length - errorsBefore;
   if (args.json) {
     detections.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.signature < b.signature ? -1 : 1));
     out.write(`${JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, quarantined, summary })}\n`);
@@ -130,7 +156,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     writeBlock(out, formatScanSummary(summary, defs.label, defs.signatureCount, quarantine ? quarantined.length : null));
   }
   if (summary.detections > 0) return EXIT_DETECTIONS;
-  return summary.errors > 0 || errors.length > 0 ? EXIT_ERROR : EXIT_CLEAN;
+  return summary.errors > 0 ? EXIT_ERROR : EXIT_CLEAN;
 }
 
 /**
@@ -140,7 +166,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
 async function quarantineAll(
   ctx: QuarantineContext,
   defs: ScanDefinitions,
-  found: readonly { path: string; dev: number; ino: number; detections: readonly Detection[] }[],
+  found: readonly Found[],
   say: (line: string) => void,
   errors: { path: string; message: string }[],
 ): Promise<{ path: string; id: string }[]> {
@@ -153,21 +179,21 @@ async function quarantineAll(
       accepted.push(f);
     } catch (err) {
       if (!(err instanceof QuarantineError)) throw err;
-      errors.push({ path: f.path, message: `not quarantined: ${err.message}` });
-      say(`${f.path}: ERROR not quarantined: ${err.message}`);
+      errors.push({ path: showPath(f.path), message: `not quarantined: ${err.message}` });
+      say(`${showPath(f.path)}: ERROR not quarantined: ${err.message}`);
     }
   }
   const results = await ctx.store.quarantineMany(requests);
   for (const [i, r] of results.entries()) {
     const f = accepted[i]!;
     if (!r.ok) {
-      errors.push({ path: f.path, message: `not quarantined: ${r.error.message}` });
-      say(`${f.path}: ERROR not quarantined: ${r.error.message}`);
+      errors.push({ path: showPath(f.path), message: `not quarantined: ${r.error.message}` });
+      say(`${showPath(f.path)}: ERROR not quarantined: ${r.error.message}`);
       continue;
     }
     const { item, originalRemoved } = r.outcome;
-    done.push({ path: f.path, id: item.id });
-    say(`${f.path}: quarantined as ${item.id}${originalRemoved ? '' : ' (the original changed meanwhile and was left in place)'}${item.sideEffects.length > 0 ? ` with ${item.sideEffects.length} side effect(s)` : ''}`);
+    done.push({ path: showPath(f.path), id: item.id });
+    say(`${showPath(f.path)}: quarantined as ${item.id}${originalRemoved ? '' : ' (the original changed meanwhile and was left in place)'}${item.sideEffects.length > 0 ? ` with ${item.sideEffects.length} side effect(s)` : ''}`);
   }
   return done;
 }

@@ -1,3 +1,4 @@
+import type { FsPath } from '../fs-path.js';
 import { walkPaths } from '../scan/walk.js';
 
 /** Slack for clocks and for the status file being written every couple of seconds. */
@@ -14,7 +15,7 @@ export async function queueChangedSince(
   paths: readonly string[],
   exclude: readonly string[],
   since: number,
-  push: (path: string) => void,
+  push: (path: FsPath) => void,
   shouldStop: () => boolean,
   /** Files already taken care of in their current version (reported by the watcher since). */
   skip: (path: string, ctimeMs: number) => boolean = () => false,
@@ -22,7 +23,8 @@ export async function queueChangedSince(
   let queued = 0;
   for await (const item of walkPaths(paths, { followSymlinks: false, exclude })) {
     if (shouldStop()) break;
-    if (item.kind === 'file' && item.ctimeMs >= since - MARGIN_MS && !skip(item.path, item.ctimeMs)) {
+    // A path in bytes is never among the watcher's (decoded) reports, so it is never skipped.
+    if (item.kind === 'file' && item.ctimeMs >= since - MARGIN_MS && (typeof item.path !== 'string' || !skip(item.path, item.ctimeMs))) {
       push(item.path);
       queued++;
     }

@@ -1,6 +1,7 @@
 import type { Detection } from '../../scanner/types.js';
 import type { EventSink } from '../events/agent-event.js';
 import type { ExceptionMatcher } from '../exceptions/exception-list.js';
+import { fsPathText, showPath } from '../fs-path.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
 import type { QuarantineStore } from '../quarantine/quarantine-store.js';
 import { makeQuarantineRequest } from '../quarantine/detection-request.js';
@@ -24,7 +25,7 @@ export interface DetectionHandlerDeps {
  */
 export function createDetectionHandler(deps: DetectionHandlerDeps): (outcome: FileScanOutcome) => Promise<void> {
   return async (outcome) => {
-    const found: readonly Detection[] = deps.exceptions().filter(outcome.path, outcome.detections, () => sha256File(outcome.path));
+    const found: readonly Detection[] = deps.exceptions().filter(fsPathText(outcome.path), outcome.detections, () => sha256File(outcome.path));
     if (found.length === 0) return;
     const defs = deps.definitions.current();
     try {
@@ -32,7 +33,7 @@ export function createDetectionHandler(deps: DetectionHandlerDeps): (outcome: Fi
       deps.onQuarantined?.(item.id);
     } catch (err) {
       if (!(err instanceof QuarantineError)) throw err;
-      deps.events({ name: 'quarantine failed', severity: 'error', message: `${outcome.path} (${found[0]!.signature}) not quarantined: ${err.message}`, data: { path: outcome.path, word: err.word } });
+      deps.events({ name: 'quarantine failed', severity: 'error', message: `${showPath(outcome.path)} (${found[0]!.signature}) not quarantined: ${err.message}`, data: { path: showPath(outcome.path), word: err.word } });
     }
   };
 }

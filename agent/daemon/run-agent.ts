@@ -13,6 +13,7 @@ import { acquireAgentLock, ensureStateDir, prepareWatchPaths, type AgentLock } f
 import type { DefinitionsChange } from '../updates/active-definitions.js';
 import { followStore, openUpdateContext, type StoreFollower, type UpdateContext } from '../updates/update-context.js';
 import { startUpdatePolling, type CheckResult, type UpdatePoller } from '../updates/update-source.js';
+import { showPath } from '../fs-path.js';
 import { startFolderWatcher } from '../watch/folder-watcher.js';
 import { OnAccessScanner } from '../watch/on-access-scanner.js';
 import { BurstSweeper } from '../watch/burst-sweep.js';
@@ -162,6 +163,14 @@ export class Agent {
         this.queue.push(path);
         this.bursts.note(path);
       },
+      onUnnamed: (folder) => {
+        this.events({
+          name: 'watch error', severity: 'warning',
+          message: `a file in ${showPath(folder)} whose name is not valid UTF-8 changed; the watcher can't name it, so that folder is walked by bytes to scan it`,
+          data: { folder: showPath(folder) },
+        });
+        this.queue.pushFolder(folder);
+      },
       onError: (err) => this.events({ name: 'watch error', severity: 'error', message: err.message }),
     });
   }
@@ -270,7 +279,9 @@ export class Agent {
     await this.scanner?.stop();
     await this.rescans;
     await this.forwarder?.stop();
-    await savePendingScans(this.config.stateDir, this.queue.take(Number.MAX_SAFE_INTEGER));
+    // A path in bytes (name not valid UTF-8) is not saved: the catch-up walk at the next start
+    // finds it by its ctime, by bytes.
+    await savePendingScans(this.config.stateDir, this.queue.take(Number.MAX_SAFE_INTEGER).filter((p): p is string => typeof p === 'string'));
     await this.publishStatus();
     this.events({ name: 'agent stopped', severity: 'info', message: `epq agent stopped (pid ${process.pid})` });
     this.quarantine?.close();

@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { createPackageDecipher, HEADER_LENGTH, TRAILER_LENGTH } from '../quarantine/package-cipher.js';
+import { createPackageDecipher, HEADER_LENGTH, MetadataPrefix, packageVersion, TRAILER_LENGTH } from '../quarantine/package-cipher.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
 import type { QuarantineItem } from '../quarantine/quarantine-item.js';
 
@@ -36,11 +36,13 @@ async function* readChunks(fh: FileHandle, from: number, to: number): AsyncGener
  */
 async function* decryptMain(header: Buffer, tag: Buffer, pieces: Iterable<Buffer> | AsyncIterable<Buffer>, key: Buffer, item: QuarantineItem, path: string): AsyncGenerator<Buffer> {
   const decipher = createPackageDecipher(header, tag, key, item.id, path);
+  // The metadata of a version 2 package is decrypted and dropped: the server gets the file only.
+  const prefix = new MetadataPrefix(packageVersion(header, item.id, path), item.id, path);
   let mainLeft = item.size;
   let held: Buffer | null = null;
   for await (const piece of pieces) {
     // update() returns a new buffer, so `held` survives the next read into the same one.
-    const plain = decipher.update(piece);
+    const plain = prefix.take(decipher.update(piece));
     const take = Math.min(mainLeft, plain.length);
     if (take === 0) continue;
     mainLeft -= take;

@@ -1,12 +1,13 @@
 import { listCompanions, type EpqMeta } from '../../definitions/epq-meta.js';
 import type { Detection } from '../../scanner/types.js';
+import type { FsPath } from '../fs-path.js';
 import type { QuarantineRequest } from './quarantine-store.js';
 import { toSystemPath } from './system-path.js';
 
 /** A file a scan found, as both the agent's watcher and `epq scan` report it. */
 export interface DetectedFile {
-  /** Host path, under the configured root. */
-  readonly path: string;
+  /** Host path, under the configured root (bytes when the name is not UTF-8). */
+  readonly path: FsPath;
   readonly dev: number;
   readonly ino: number;
 }

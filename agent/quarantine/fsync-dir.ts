@@ -1,3 +1,4 @@
+import type { FsPath } from '../fs-path.js';
 import { close, closeSync, fsync, fsyncSync, open, openSync } from 'node:fs';
 
 /**
@@ -5,7 +6,7 @@ import { close, closeSync, fsync, fsyncSync, open, openSync } from 'node:fs';
  * the file).
  * @throws the system error of open or fsync (EIO, ENOENT, ...).
  */
-export function fsyncDir(dir: string): void {
+export function fsyncDir(dir: FsPath): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
@@ -39,7 +40,7 @@ export async function fsyncDirs(dirs: Iterable<string>): Promise<void> {
  * fsyncDir on the thread pool.
  * @throws (rejects with) the system error of open, fsync or close.
  */
-export function fsyncDirAsync(dir: string): Promise<void> {
+export function fsyncDirAsync(dir: FsPath): Promise<void> {
   return new Promise((resolve, reject) => {
     open(dir, 'r', (err, fd) => {
       if (err) return reject(err);

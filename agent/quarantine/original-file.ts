@@ -1,4 +1,5 @@
 import { constants, openSync } from 'node:fs';
+import type { FsPath } from '../fs-path.js';
 import { QuarantineError } from './quarantine-errors.js';
 
 /**
@@ -6,7 +7,7 @@ import { QuarantineError } from './quarantine-errors.js';
  * FIFO: a symlink swapped in after the scan must not make us quarantine its target.
  * @throws QuarantineError `missing` (gone), `type` (a symlink now), `internal` (other errors).
  */
-export function openOriginal(real: string, systemPath: string): number {
+export function openOriginal(real: FsPath, systemPath: string): number {
   try {
     return openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (err) {

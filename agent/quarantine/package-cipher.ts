@@ -3,9 +3,18 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { QuarantineError } from './quarantine-errors.js';
 import { pooledRandomBytes } from './random-pool.js';
 
-/** Blob layout: magic (4) | version (1) | IV (12) | AES-256-GCM ciphertext | tag (16). */
+/**
+ * Blob layout: magic (4) | version (1) | IV (12) | AES-256-GCM ciphertext | tag (16).
+ * Version 1: the plaintext is the file, then the side-effect bytes.
+ * Version 2: the plaintext starts with the item's metadata (length as u32 big-endian, then
+ * JSON), so the package describes itself and the index can be rebuilt from it when the database
+ * is lost; the tag covers it like the rest. Both versions are read.
+ */
 const MAGIC = Buffer.from('EPQQ');
-const VERSION = 1;
+const VERSION = 2;
+const READABLE_VERSIONS: ReadonlySet<number> = new Set([1, 2]);
+/** Far more than any item's metadata; a bigger length means a damaged package. */
+const MAX_METADATA = 4 << 20;
 const IV_LENGTH = 12;
 const TAG_LENGTH = 16;
 export const HEADER_LENGTH = MAGIC.length + 1 + IV_LENGTH;
@@ -22,15 +31,73 @@ const DECRYPT_SLICE = 1 << 16;
  * @throws QuarantineError `content` when the header is not a package's.
  */
 export function createPackageDecipher(header: Buffer, tag: Buffer, key: Buffer, id: string, path: string): DecipherGCM {
-  if (header.length < HEADER_LENGTH || !header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== VERSION) throw damaged(path, id);
+  packageVersion(header, id, path);
   const decipher = createDecipheriv('aes-256-gcm', key, header.subarray(MAGIC.length + 1, HEADER_LENGTH));
   decipher.setAAD(Buffer.from(id));
   decipher.setAuthTag(tag);
   return decipher;
 }
 
-function damaged(path: string, id: string): QuarantineError {
-  return new QuarantineError('content', `quarantine package ${path} is damaged (bad header)`, { id, path });
+/**
+ * The format version of a package from its header.
+ * @throws QuarantineError `content` when the header is not a package's (or a version this epq can't read).
+ */
+export function packageVersion(header: Buffer, id: string, path: string): number {
+  if (header.length < HEADER_LENGTH || !header.subarray(0, MAGIC.length).equals(MAGIC) || !READABLE_VERSIONS.has(header[MAGIC.length]!)) throw damaged(path, id);
+  return header[MAGIC.length]!;
+}
+
+function damaged(path: string, id: string, what = 'bad header'): QuarantineError {
+  return new QuarantineError('content', `quarantine package ${path} is damaged (${what})`, { id, path });
+}
+
+/**
+ * Takes the metadata off the front of a package's plaintext (version 2; version 1 has none), as
+ * it is decrypted piece by piece. The metadata is provisional until the tag has checked out.
+ */
+export class MetadataPrefix {
+  private readonly parts: Buffer[] = [];
+  private got = 0;
+  private need: number;
+  /** The metadata bytes once read whole; null for a version 1 package. */
+  metadata: Buffer | null = null;
+
+  constructor(version: number, private readonly id: string, private readonly path: string) {
+    this.need = version === 1 ? 0 : 4;
+  }
+
+  /** Whether the prefix was read whole (always, for version 1). */
+  get done(): boolean {
+    return this.need === 0;
+  }
+
+  /**
+   * The part of `plain` past the metadata.
+   * @throws QuarantineError `content` for an impossible metadata length.
+   */
+  take(plain: Buffer): Buffer {
+    let rest = plain;
+    while (this.need > 0 && rest.length > 0) {
+      const n = Math.min(this.need - this.got, rest.length);
+      this.parts.push(Buffer.from(rest.subarray(0, n)));
+      this.got += n;
+      rest = rest.subarray(n);
+      if (this.got < this.need) break;
+      const whole = Buffer.concat(this.parts.splice(0));
+      this.got = 0;
+      if (this.metadata === null && whole.length === 4) {
+        const length = whole.readUInt32BE(0);
+        if (length > MAX_METADATA) throw damaged(this.path, this.id, 'metadata length out of range');
+        this.metadata = Buffer.alloc(0);
+        this.need = length;
+        if (length === 0) this.need = 0;
+      } else {
+        this.metadata = whole;
+        this.need = 0;
+      }
+    }
+    return rest;
+  }
 }
 
 /** Reads until `buf` is full or the file ends; returns the bytes read. */
@@ -46,14 +113,17 @@ function readFully(fd: number, buf: Buffer, position: number): number {
  */
 export class PackageEncryptor {
   private readonly cipher: CipherGCM;
-  readonly header: Buffer;
+  /** The bytes a package starts with: header, then the encrypted metadata. */
+  readonly start: Buffer;
 
-  constructor(key: Buffer, id: string) {
+  constructor(key: Buffer, id: string, metadata: Buffer) {
     // A fresh random IV per package: with one key for every package, an IV must never repeat.
     const iv = pooledRandomBytes(IV_LENGTH);
     this.cipher = createCipheriv('aes-256-gcm', key, iv);
     this.cipher.setAAD(Buffer.from(id));
-    this.header = Buffer.concat([MAGIC, Buffer.from([VERSION]), iv]);
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(metadata.length);
+    this.start = Buffer.concat([MAGIC, Buffer.from([VERSION]), iv, this.cipher.update(length), this.cipher.update(metadata)]);
   }
 
   update(plain: Uint8Array): Buffer {
@@ -67,12 +137,14 @@ export class PackageEncryptor {
 }
 
 /**
- * Decrypts a package blob in chunks, calling `onPlain` with each piece (valid only during the
- * call). Plaintext is handed out before the tag is checked, so callers must treat it as
- * provisional until this returns: a tampered blob throws at the end.
+ * Decrypts a package blob in chunks, calling `onPlain` with each piece of the content (valid
+ * only during the call), the metadata of a version 2 package taken off first. Plaintext is
+ * handed out before the tag is checked, so callers must treat it as provisional until this
+ * returns: a tampered blob throws at the end.
+ * @returns the package's metadata bytes (authenticated), or null for a version 1 package.
  * @throws QuarantineError `content` for a damaged or tampered blob, `missing` if it is gone.
  */
-export function decryptPackage(path: string, key: Buffer, id: string, onPlain: (chunk: Buffer) => void): void {
+export function decryptPackage(path: string, key: Buffer, id: string, onPlain: (chunk: Buffer) => void): Buffer | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -97,10 +169,13 @@ export function decryptPackage(path: string, key: Buffer, id: string, onPlain: (
       if (readSync(fd, header, 0, HEADER_LENGTH, 0) !== HEADER_LENGTH || readSync(fd, tag, 0, TAG_LENGTH, size - TAG_LENGTH) !== TAG_LENGTH) throw damaged(path, id);
     }
     const decipher = createPackageDecipher(header, tag, key, id, path);
+    const prefix = new MetadataPrefix(packageVersion(header, id, path), id, path);
+    let decryptedTail: Buffer | undefined;
     const end = size - TAG_LENGTH;
     const decryptSlices = (cipherText: Buffer): void => {
       for (let at = 0; at < cipherText.length; at += DECRYPT_SLICE) {
-        onPlain(decipher.update(cipherText.subarray(at, Math.min(at + DECRYPT_SLICE, cipherText.length))));
+        const plain = prefix.take(decipher.update(cipherText.subarray(at, Math.min(at + DECRYPT_SLICE, cipherText.length))));
+        if (plain.length > 0) onPlain(plain);
       }
     };
     if (whole) {
@@ -115,10 +190,16 @@ export function decryptPackage(path: string, key: Buffer, id: string, onPlain: (
     }
     try {
       const last = decipher.final();
-      if (last.length > 0) onPlain(last);
+      if (last.length > 0) decryptedTail = last;
     } catch (err) {
       throw new QuarantineError('content', `quarantine package ${path} failed its integrity check (tampered or damaged)`, { id, path }, { cause: err });
     }
+    if (decryptedTail) {
+      const plain = prefix.take(decryptedTail);
+      if (plain.length > 0) onPlain(plain);
+    }
+    if (!prefix.done) throw damaged(path, id, 'metadata cut short');
+    return prefix.metadata;
   } finally {
     closeSync(fd);
   }

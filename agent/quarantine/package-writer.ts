@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, openSync, readSync, unlinkSync, writevSync } from 'node:fs';
+import type { FsPath } from '../fs-path.js';
 import { fsyncAsync } from './fsync-dir.js';
 import { PackageEncryptor } from './package-cipher.js';
 import type { CapturedSideEffect } from './side-effect-port.js';
@@ -21,13 +22,13 @@ export class DurableFile {
   private sinceSync = 0;
   private closed = false;
 
-  private constructor(readonly path: string, readonly fd: number) {}
+  private constructor(readonly path: FsPath, readonly fd: number) {}
 
   /**
    * Creates `path` (O_EXCL: never an existing file, never through a symlink).
    * @throws the system error of open (EEXIST, EACCES, ...).
    */
-  static create(path: string, mode: number): DurableFile {
+  static create(path: FsPath, mode: number): DurableFile {
     return new DurableFile(path, openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode));
   }
 
@@ -109,15 +110,15 @@ export interface WrittenPackage {
 }
 
 /**
- * Streams the original (read from `fd` until its end) and then the side-effect bytes through
+ * Streams the item's metadata, the original (read from `fd` until its end) and then the side-effect bytes through
  * the cipher into `out`. Small files take one read and one writev. Nothing is fsynced here.
  * @throws the system error of read or write.
  */
-export function encryptInto(out: DurableFile, fd: number, key: Buffer, id: string, captured: readonly CapturedSideEffect[], buf: Buffer): WrittenPackage {
+export function encryptInto(out: DurableFile, fd: number, key: Buffer, id: string, metadata: Buffer, captured: readonly CapturedSideEffect[], buf: Buffer): WrittenPackage {
   const hash = createHash('sha256');
-  const enc = new PackageEncryptor(key, id);
-  let pending: Buffer[] = [enc.header];
-  let pendingBytes = enc.header.length;
+  const enc = new PackageEncryptor(key, id, metadata);
+  let pending: Buffer[] = [enc.start];
+  let pendingBytes = enc.start.length;
   let size = 0;
   let packageSize = 0;
   const queue = (b: Buffer): void => {

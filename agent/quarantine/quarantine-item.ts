@@ -1,4 +1,5 @@
 import type { Detection } from '../../scanner/types.js';
+import type { FsPath } from '../fs-path.js';
 
 /**
  * Where an item is in its life. `writing` and `restoring` are the in-flight phases that
@@ -25,8 +26,13 @@ export interface QuarantineItem {
   readonly id: string;
   readonly phase: QuarantinePhase;
   readonly fileName: string;
-  /** Where the file was, in the system namespace (without the configured root prefix). */
+  /**
+   * Where the file was, in the system namespace (without the configured root prefix). When the
+   * path is not valid UTF-8 this is its display form (`\xNN` escapes) and `originalPathBytes`
+   * holds it exactly; use `originalPathOf`.
+   */
   readonly originalPath: string;
+  readonly originalPathBytes: Buffer | null;
   readonly size: number;
   readonly sha256: string;
   readonly dev: number;
@@ -48,7 +54,8 @@ export interface QuarantineItem {
   readonly sideEffects: readonly StoredSideEffect[];
   readonly packageSize: number;
   readonly originalRemoved: boolean;
-  readonly restoreTarget: string | null;
+  /** Exact (bytes when the name is not valid UTF-8). */
+  readonly restoreTarget: FsPath | null;
   readonly restoredAt: string | null;
 }
 
@@ -62,3 +69,8 @@ export type StoredSideEffect = Readonly<Record<string, unknown>> & {
   readonly removed?: boolean;
   readonly note?: string;
 };
+
+/** The exact original path of an item (system namespace). */
+export function originalPathOf(item: Pick<QuarantineItem, 'originalPath' | 'originalPathBytes'>): FsPath {
+  return item.originalPathBytes ?? item.originalPath;
+}

@@ -1,4 +1,5 @@
-import type { Db } from '../store/open-database.js';
+import { showPath, type FsPath } from '../fs-path.js';
+import { asDatabaseError, type Db } from '../store/open-database.js';
 import type { ItemError, QuarantineItem, QuarantinePhase, SampleState, SampleStatus, StoredSideEffect } from './quarantine-item.js';
 
 interface Row {
@@ -6,6 +7,7 @@ interface Row {
   phase: QuarantinePhase;
   file_name: string;
   original_path: string;
+  original_path_bytes: Buffer | null;
   size: number;
   sha256: string;
   dev: number;
@@ -28,6 +30,7 @@ interface Row {
   package_size: number;
   original_removed: number;
   restore_target: string | null;
+  restore_target_bytes: Buffer | null;
   restored_at: string | null;
 }
 
@@ -37,6 +40,7 @@ function toItem(r: Row): QuarantineItem {
     phase: r.phase,
     fileName: r.file_name,
     originalPath: r.original_path,
+    originalPathBytes: r.original_path_bytes,
     size: r.size,
     sha256: r.sha256,
     dev: r.dev,
@@ -58,7 +62,7 @@ function toItem(r: Row): QuarantineItem {
     sideEffects: JSON.parse(r.side_effects) as StoredSideEffect[],
     packageSize: r.package_size,
     originalRemoved: r.original_removed === 1,
-    restoreTarget: r.restore_target,
+    restoreTarget: r.restore_target_bytes ?? r.restore_target,
     restoredAt: r.restored_at,
   };
 }
@@ -79,12 +83,18 @@ export class QuarantineRecords {
 
   constructor(private readonly db: Db) {
     this.stmts = {
-      insert: db.prepare(`INSERT INTO quarantine_items (id, phase, file_name, original_path, size, sha256, dev, ino, mode, uid, gid,
+      insert: db.prepare(`INSERT INTO quarantine_items (id, phase, file_name, original_path, original_path_bytes, size, sha256, dev, ino, mode, uid, gid,
           atime_ms, mtime_ms, user_name, computer, quarantined_at, virus_name, detections, definitions_sequence, status, state,
           side_effects, package_size, updated_at)
-        VALUES (@id, 'stored', @fileName, @originalPath, @size, @sha256, @dev, @ino, @mode, @uid, @gid, @atimeMs, @mtimeMs,
+        VALUES (@id, 'stored', @fileName, @originalPath, @originalPathBytes, @size, @sha256, @dev, @ino, @mode, @uid, @gid, @atimeMs, @mtimeMs,
           @userName, @computer, @quarantinedAt, @virusName, @detections, @definitionsSequence, @status, @state, @sideEffects,
           @packageSize, @now)`),
+      insertRebuilt: db.prepare(`INSERT INTO quarantine_items (id, phase, file_name, original_path, original_path_bytes, size, sha256, dev, ino, mode, uid, gid,
+          atime_ms, mtime_ms, user_name, computer, quarantined_at, virus_name, detections, definitions_sequence, status, state,
+          side_effects, package_size, original_removed, errors, updated_at)
+        VALUES (@id, @phase, @fileName, @originalPath, @originalPathBytes, @size, @sha256, @dev, @ino, @mode, @uid, @gid, @atimeMs, @mtimeMs,
+          @userName, @computer, @quarantinedAt, @virusName, @detections, @definitionsSequence, @status, @state, @sideEffects,
+          @packageSize, @originalRemoved, @errors, @now)`),
       get: db.prepare('SELECT * FROM quarantine_items WHERE id = @id'),
       byPhase: db.prepare('SELECT * FROM quarantine_items WHERE phase = @phase ORDER BY quarantined_at, id'),
       listAll: db.prepare('SELECT * FROM quarantine_items ORDER BY quarantined_at, id'),
@@ -94,7 +104,7 @@ export class QuarantineRecords {
       setPhase: db.prepare('UPDATE quarantine_items SET phase = @phase, updated_at = @now WHERE id = @id'),
       sideEffects: db.prepare('UPDATE quarantine_items SET side_effects = @sideEffects, updated_at = @now WHERE id = @id'),
       errors: db.prepare('UPDATE quarantine_items SET errors = @errors, updated_at = @now WHERE id = @id'),
-      restoring: db.prepare(`UPDATE quarantine_items SET phase = 'restoring', restore_target = @target, updated_at = @now
+      restoring: db.prepare(`UPDATE quarantine_items SET phase = 'restoring', restore_target = @target, restore_target_bytes = @targetBytes, updated_at = @now
           WHERE id = @id AND phase = 'complete'`),
       restored: db.prepare(`UPDATE quarantine_items SET phase = 'restored', restored_at = @now, state = @state, updated_at = @now
           WHERE id = @id`),
@@ -116,6 +126,22 @@ export class QuarantineRecords {
       ...item,
       detections: JSON.stringify(item.detections),
       sideEffects: JSON.stringify(item.sideEffects),
+      now: this.now(),
+    });
+  }
+
+  /**
+   * Inserts the record of an item rebuilt from its package: `complete` when its original is
+   * gone, `stored` (for recovery to finish) when the original is still the file that was copied.
+   */
+  insertRebuilt(item: NewItem, phase: 'stored' | 'complete', errors: readonly ItemError[]): void {
+    this.stmts.insertRebuilt.run({
+      ...item,
+      phase,
+      detections: JSON.stringify(item.detections),
+      sideEffects: JSON.stringify(item.sideEffects),
+      originalRemoved: phase === 'complete' ? 1 : 0,
+      errors: JSON.stringify(errors),
       now: this.now(),
     });
   }
@@ -169,8 +195,9 @@ export class QuarantineRecords {
     this.stmts.errors.run({ id, errors: JSON.stringify(errors), now: this.now() });
   }
 
-  beginRestore(id: string, target: string): boolean {
-    return this.stmts.restoring.run({ id, target, now: this.now() }).changes === 1;
+  beginRestore(id: string, target: FsPath): boolean {
+    const exact = typeof target === 'string';
+    return this.stmts.restoring.run({ id, target: showPath(target), targetBytes: exact ? null : target, now: this.now() }).changes === 1;
   }
 
   markRestored(id: string, state: SampleState): void {
@@ -193,9 +220,16 @@ export class QuarantineRecords {
     return this.stmts.totals.get() as { count: number; bytes: number };
   }
 
-  /** Runs `fn` in one transaction, committed durably (synchronous FULL). */
+  /**
+   * Runs `fn` in one transaction, committed durably (synchronous FULL).
+   * @throws DatabaseError naming the database (and the full disk, if that is why), or what `fn` threw.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } catch (err) {
+      throw asDatabaseError(err, this.db.name, 'write to the quarantine database');
+    }
   }
 
   /**
@@ -209,6 +243,8 @@ export class QuarantineRecords {
     this.db.pragma('synchronous = NORMAL');
     try {
       return this.db.transaction(fn)();
+    } catch (err) {
+      throw asDatabaseError(err, this.db.name, 'write to the quarantine database');
     } finally {
       // The level is our own integer read back from SQLite, not outside input.
       this.db.pragma(`synchronous = ${Number(was)}`);

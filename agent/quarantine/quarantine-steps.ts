@@ -1,6 +1,6 @@
 /** Steps 2 to 7 of quarantineMany, each for the items of a chunk still going. */
 import { existsSync, renameSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { dirnameFsPath, fsPathKey, showPath } from '../fs-path.js';
 import { faultPoint } from './fault-injection.js';
 import { fsyncDirAsync, fsyncDirs } from './fsync-dir.js';
 import type { QuarantineResult } from './quarantine-batch.js';
@@ -34,7 +34,7 @@ export async function commitRecords(store: QuarantineStore, chunk: Pending[], fa
   let commitError: unknown = null;
   try {
     store.records.transaction(() => {
-      for (const p of chunk) store.records.insertStored((p.record = newRecord(store, p)));
+      for (const p of chunk) store.records.insertStored((p.record = newRecord(p)));
     });
   } catch (err) {
     commitError = err;
@@ -43,7 +43,7 @@ export async function commitRecords(store: QuarantineStore, chunk: Pending[], fa
   const dirError = await dirSynced;
   if (commitError !== null) {
     for (const p of chunk) {
-      fail(p, commitError, `can't record ${p.request.path} in the quarantine database`);
+      fail(p, commitError, `can't record ${showPath(p.request.path)} in the quarantine database`);
       await p.blob.discard();
     }
     return [];
@@ -54,7 +54,7 @@ export async function commitRecords(store: QuarantineStore, chunk: Pending[], fa
     const s = synced[i]!;
     if (dirError === null && s.status === 'fulfilled') live.push(p);
     else {
-      fail(p, s.status === 'rejected' ? s.reason : dirError, `can't make the quarantine package of ${p.request.path} durable`);
+      fail(p, s.status === 'rejected' ? s.reason : dirError, `can't make the quarantine package of ${showPath(p.request.path)} durable`);
       lost.push(p);
     }
   }
@@ -72,7 +72,7 @@ export async function removeOriginals(store: QuarantineStore, items: Pending[], 
   // published either (another process's recovery may have done that), drop the record and leave
   // the original alone.
   const missing = items.filter((p) => !existsSync(p.blob.path) && !existsSync(store.blobPath(p.id)));
-  for (const p of missing) fail(p, new Error('the package file disappeared'), `${p.request.path} was left in place`);
+  for (const p of missing) fail(p, new Error('the package file disappeared'), `${showPath(p.request.path)} was left in place`);
   await drop(store, missing);
   const live = items.filter((p) => !missing.includes(p));
   for (const p of live) {
@@ -87,10 +87,10 @@ export async function removeOriginals(store: QuarantineStore, items: Pending[], 
   }
   const parents = new Map<string, Promise<void>>();
   for (const p of live) {
-    const dir = dirname(p.real);
-    if (p.removal === 'removed' && !parents.has(dir)) parents.set(dir, fsyncDirAsync(dir));
+    const dir = dirnameFsPath(p.real);
+    if (p.removal === 'removed' && !parents.has(fsPathKey(dir))) parents.set(fsPathKey(dir), fsyncDirAsync(dir));
   }
-  return keepIf(live, (p) => (p.removal === 'removed' ? parents.get(dirname(p.real))! : Promise.resolve()), fail,
+  return keepIf(live, (p) => (p.removal === 'removed' ? parents.get(fsPathKey(dirnameFsPath(p.real)))! : Promise.resolve()), fail,
     'is in quarantine, but removing the original could not be made durable; the next start checks it again');
 }
 
@@ -107,7 +107,7 @@ export function publishPackages(store: QuarantineStore, items: Pending[], fail: 
       published.push(p);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(store.blobPath(p.id))) published.push(p);
-      else fail(p, err, `${p.request.path} is in quarantine, but its package could not be renamed; the next start finishes it`);
+      else fail(p, err, `${showPath(p.request.path)} is in quarantine, but its package could not be renamed; the next start finishes it`);
     }
     faultPoint('quarantine:after-blob-rename');
   }
@@ -150,7 +150,7 @@ export function completeItems(store: QuarantineStore, items: Pending[], effects:
       for (const p of items) store.records.complete(p.id, { originalRemoved: p.removal !== 'changed', sideEffects: effects.get(p)!, errors: p.errors });
     });
   } catch (err) {
-    for (const p of items) fail(p, err, `${p.request.path} is in quarantine, but could not be marked complete; the next start finishes it`);
+    for (const p of items) fail(p, err, `${showPath(p.request.path)} is in quarantine, but could not be marked complete; the next start finishes it`);
     return;
   }
   for (const p of items) {
@@ -163,8 +163,8 @@ export function completeItems(store: QuarantineStore, items: Pending[], effects:
     store.events({
       name: 'quarantined',
       severity: 'warning',
-      message: `${p.request.path} quarantined (${item.virusName})${removed ? '' : '; the original changed meanwhile and was left in place'}`,
-      data: { id: p.id, path: p.request.path, virus: item.virusName, sequence: p.request.definitionsSequence, sideEffects: p.captured.length, ...daemonReloadOf(item.sideEffects),
+      message: `${showPath(p.request.path)} quarantined (${item.virusName})${removed ? '' : '; the original changed meanwhile and was left in place'}`,
+      data: { id: p.id, path: showPath(p.request.path), virus: item.virusName, sequence: p.request.definitionsSequence, sideEffects: p.captured.length, ...daemonReloadOf(item.sideEffects),
         ...(p.warnings.length > 0 && { sideEffectWarnings: firstWarnings(p.warnings) }) },
     });
     results[p.index] = { ok: true, outcome: { item, originalRemoved: removed } };
@@ -188,7 +188,7 @@ async function keepIf(
   for (const [i, p] of items.entries()) {
     const o = outcomes[i]!;
     if (o.status === 'fulfilled') kept.push(p);
-    else fail(p, o.reason, `${p.request.path} ${message}`);
+    else fail(p, o.reason, `${showPath(p.request.path)} ${message}`);
   }
   return kept;
 }
@@ -218,29 +218,16 @@ function daemonReloadOf(effects: readonly StoredSideEffect[]): { daemonReload?: 
   return flagged === undefined ? {} : { daemonReload: flagged['daemonReload'] };
 }
 
-function newRecord(store: QuarantineStore, p: Pending): NewItem {
+function newRecord(p: Pending): NewItem {
+  // Only what the package says (rebuild reads it back from there), plus what the copy measured.
+  const { originalPathBytes, ...meta } = p.meta;
   return {
-    id: p.id,
-    fileName: basename(p.request.path),
-    originalPath: p.request.path,
+    ...meta,
+    originalPathBytes: originalPathBytes === undefined ? null : Buffer.from(originalPathBytes, 'base64'),
     size: p.written.size,
     sha256: p.written.sha256,
     packageSize: p.written.packageSize,
-    dev: p.stat.dev,
-    ino: p.stat.ino,
-    mode: p.stat.mode & 0o7777,
-    uid: p.stat.uid,
-    gid: p.stat.gid,
-    atimeMs: p.stat.atimeMs,
-    mtimeMs: p.stat.mtimeMs,
-    userName: store.options.userNameOf(p.stat.uid),
-    computer: store.options.computer,
-    quarantinedAt: new Date().toISOString(),
-    virusName: p.request.detections[0]?.signature ?? 'unknown',
-    detections: p.request.detections,
-    definitionsSequence: p.request.definitionsSequence,
     status: 'Quarantined',
     state: 'infected',
-    sideEffects: p.captured.map((c) => c.effect),
   };
 }

@@ -1,9 +1,11 @@
 import { lstatSync, mkdirSync, unlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { Detection } from '../../scanner/types.js';
+import type { FsPath } from '../fs-path.js';
 import { IGNORE_EVENTS, type EventSink } from '../events/agent-event.js';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { loadOrCreateKey } from './key-file.js';
+import { listPackageFiles } from './orphan-packages.js';
 import { quarantineBatch, type QuarantineResult } from './quarantine-batch.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import { QuarantineRecords } from './quarantine-records.js';
@@ -19,11 +21,13 @@ export interface QuarantineStoreOptions {
   readonly userNameOf: (uid: number) => string;
   readonly sideEffects?: SideEffectPort;
   readonly events?: EventSink;
+  /** Only reads are wanted (`quarantine list`): on a full disk the database is opened read-only. */
+  readonly readOnly?: boolean;
 }
 
 export interface QuarantineRequest {
-  /** System path of the detected file. */
-  readonly path: string;
+  /** System path of the detected file, exact (bytes when its name is not valid UTF-8). */
+  readonly path: FsPath;
   readonly detections: readonly Detection[];
   readonly definitionsSequence: number;
   /** Companion files the signature metadata names. */
@@ -61,8 +65,8 @@ export class QuarantineStore {
     const dir = join(options.stateDir, 'quarantine');
     this.blobDir = join(dir, 'blobs');
     mkdirSync(this.blobDir, { recursive: true, mode: 0o700 });
-    this.key = loadOrCreateKey(join(dir, 'key'));
-    this.db = openDatabase(join(options.stateDir, 'agent.db'));
+    this.key = loadOrCreateKey(join(dir, 'key'), () => listPackageFiles(this.blobDir).length);
+    this.db = openDatabase(join(options.stateDir, 'agent.db'), { readOnly: options.readOnly === true });
     this.records = new QuarantineRecords(this.db);
     this.root = options.root;
     this.sideEffects = options.sideEffects ?? NO_SIDE_EFFECTS;
@@ -129,7 +133,7 @@ export class QuarantineStore {
    * mtime); the caller fsyncs its folder. `gone` when it had already disappeared.
    * @throws the system error of lstat or unlink other than ENOENT (EACCES, EPERM, EBUSY, ...).
    */
-  removeOriginal(real: string, copied: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>): 'removed' | 'gone' | 'changed' {
+  removeOriginal(real: FsPath, copied: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>): 'removed' | 'gone' | 'changed' {
     let now: Stats;
     try {
       now = lstatSync(real);

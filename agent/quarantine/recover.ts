@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readdirSync, readSync, renameSync, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { dirnameFsPath, type FsPath } from '../fs-path.js';
 import { fsyncDir } from './fsync-dir.js';
 import { readPackage } from './package-parts.js';
 import { QuarantineError } from './quarantine-errors.js';
-import type { ItemError, QuarantineItem, StoredSideEffect } from './quarantine-item.js';
+import { originalPathOf, type ItemError, type QuarantineItem, type StoredSideEffect } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
 import { restoreTempPath } from './restore-copy.js';
 import { putBackItemsSideEffects, removeItemsSideEffects } from './side-effect-edits.js';
@@ -98,7 +99,7 @@ function isAlive(pid: number): boolean {
  * record may have reached the disk before it. False when the item was rolled back.
  */
 async function finishQuarantine(store: QuarantineStore, item: QuarantineItem): Promise<boolean> {
-  const real = resolveUnderRoot(store.root, item.originalPath);
+  const real = resolveUnderRoot(store.root, originalPathOf(item));
   const errors: ItemError[] = [...item.errors];
   const contents = wholePackage(store, item);
   if (contents === null) {
@@ -116,7 +117,7 @@ async function finishQuarantine(store: QuarantineStore, item: QuarantineItem): P
   let removal: 'removed' | 'gone' | 'changed';
   try {
     removal = store.removeOriginal(real, item);
-    if (removal === 'removed') fsyncDir(dirname(real));
+    if (removal === 'removed') fsyncDir(dirnameFsPath(real));
     if (removal === 'changed') errors.push(store.records.errorNow({ word: 'changed', message: 'the original changed after it was copied; it was left in place' }));
   } catch (err) {
     removal = 'changed';
@@ -174,7 +175,7 @@ async function finishOrUndoRestore(store: QuarantineStore, item: QuarantineItem)
 }
 
 /** Streamed, so a big restored file is not read into memory whole. */
-function sha256Of(path: string): string {
+function sha256Of(path: FsPath): string {
   const hash = createHash('sha256');
   const buf = Buffer.allocUnsafe(1 << 20);
   const fd = openSync(path, 'r');
@@ -186,7 +187,7 @@ function sha256Of(path: string): string {
   return hash.digest('hex');
 }
 
-function removeIfExists(path: string): void {
+function removeIfExists(path: FsPath): void {
   try {
     unlinkSync(path);
   } catch (err) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, fchmodSync, fchownSync, futimesSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirnameFsPath, joinFsPath, type FsPath } from '../fs-path.js';
 import { DurableFile } from './package-writer.js';
 import { readPackage } from './package-parts.js';
 import { QuarantineError } from './quarantine-errors.js';
@@ -8,8 +8,8 @@ import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
 
 /** Temp name of a restore in progress; recovery derives it from the recorded target. */
-export function restoreTempPath(target: string, id: string): string {
-  return join(dirname(target), `.epq-restore-${id}.tmp`);
+export function restoreTempPath(target: FsPath, id: string): FsPath {
+  return joinFsPath(dirnameFsPath(target), `.epq-restore-${id}.tmp`);
 }
 
 /**
@@ -19,7 +19,7 @@ export function restoreTempPath(target: string, id: string): string {
  * @throws QuarantineError `content` (tampered, or checksum mismatch), `missing` (no package);
  *   or the system error of a write. The temp file is removed in every case.
  */
-export async function writeVerifiedCopy(store: QuarantineStore, item: QuarantineItem, tmp: string): Promise<{ file: DurableFile; contents: (Buffer | undefined)[] }> {
+export async function writeVerifiedCopy(store: QuarantineStore, item: QuarantineItem, tmp: FsPath): Promise<{ file: DurableFile; contents: (Buffer | undefined)[] }> {
   const file = DurableFile.create(tmp, 0o600);
   try {
     const hash = createHash('sha256');
@@ -46,20 +46,20 @@ export async function writeVerifiedCopy(store: QuarantineStore, item: Quarantine
  * mkdir -p that remembers what it created, so a failed restore leaves no new folders.
  * @throws the system error of mkdir.
  */
-export function makeParents(dir: string): string[] {
-  const missing: string[] = [];
-  for (let d = dir; !existsSync(d); d = dirname(d)) missing.unshift(d);
+export function makeParents(dir: FsPath): FsPath[] {
+  const missing: FsPath[] = [];
+  for (let d = dir; !existsSync(d); d = dirnameFsPath(d)) missing.unshift(d);
   for (const d of missing) mkdirSync(d, { mode: 0o755 });
   return missing;
 }
 
 /** Folders to fsync so that a file linked into `target` survives a power cut: its own, and the parent of any it had to create. */
-export function foldersToSync(target: string, createdDirs: readonly string[]): string[] {
-  return [dirname(target), ...createdDirs.map((d) => dirname(d))];
+export function foldersToSync(target: FsPath, createdDirs: readonly FsPath[]): FsPath[] {
+  return [dirnameFsPath(target), ...createdDirs.map((d) => dirnameFsPath(d))];
 }
 
 /** Removes the folders a failed restore created, deepest first, stopping at one that is not empty. */
-export function removeCreated(createdDirs: readonly string[]): void {
+export function removeCreated(createdDirs: readonly FsPath[]): void {
   for (const dir of [...createdDirs].reverse()) {
     try {
       rmdirSync(dir);
@@ -73,7 +73,7 @@ export function removeCreated(createdDirs: readonly string[]): void {
  * Puts an item back to `complete` after a failed restore, with the error recorded and an event;
  * returns the error to report. Never throws.
  */
-export function abandonRestore(store: QuarantineStore, item: QuarantineItem, tmp: string, createdDirs: readonly string[], err: unknown): QuarantineError {
+export function abandonRestore(store: QuarantineStore, item: QuarantineItem, tmp: FsPath, createdDirs: readonly FsPath[], err: unknown): QuarantineError {
   try {
     unlinkSync(tmp);
   } catch {

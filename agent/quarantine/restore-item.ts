@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { dirnameFsPath, fsPathKey } from '../fs-path.js';
 import { faultPoint } from './fault-injection.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { SampleState } from './quarantine-item.js';
@@ -24,6 +24,7 @@ export interface RestoreOptions {
 
 export interface RestoreOutcome {
   readonly id: string;
+  /** Where it went: exact, or its display form (`\xNN` escapes) when the name is not valid UTF-8. */
   readonly path: string;
   readonly notes: readonly string[];
 }
@@ -80,10 +81,10 @@ export async function restoreMany(store: QuarantineStore, ids: readonly string[]
         const r = prepare(store, i, ids[i]!, options);
         // Two items bound for one path (the same file quarantined twice): the second waits
         // until the first is in place, then gets `occupied` or, with `rename`, a free name.
-        if (claimed.has(r.target)) deferred.push(i);
+        if (claimed.has(fsPathKey(r.target))) deferred.push(i);
         else {
-          claimed.add(r.target);
-          chunk.push({ ...r, createdDirs: makeParents(dirname(r.target)) });
+          claimed.add(fsPathKey(r.target));
+          chunk.push({ ...r, createdDirs: makeParents(dirnameFsPath(r.target)) });
           bytes += r.item.size;
         }
       } catch (err) {

@@ -1,5 +1,7 @@
 /** Steps 2 to 6 of restoreMany, each for the items of a chunk still going. */
 import { linkSync, unlinkSync } from 'node:fs';
+import { dirnameFsPath, fsPathKey, showPath, type FsPath } from '../fs-path.js';
+import { describeWriteError } from './write-errors.js';
 import { faultPoint } from './fault-injection.js';
 import { fsyncDirAsync } from './fsync-dir.js';
 import type { DurableFile } from './package-writer.js';
@@ -15,9 +17,9 @@ import type { DaemonReload, SideEffectRestoreOutcome } from './side-effect-port.
 export interface Restoring {
   readonly index: number;
   readonly item: QuarantineItem;
-  readonly target: string;
-  readonly tmp: string;
-  readonly createdDirs: string[];
+  readonly target: FsPath;
+  readonly tmp: FsPath;
+  readonly createdDirs: FsPath[];
   file?: DurableFile;
   contents?: (Buffer | undefined)[];
 }
@@ -70,11 +72,11 @@ export async function writeTempCopies(store: QuarantineStore, items: Restoring[]
       Object.assign(r, await writeVerifiedCopy(store, r.item, r.tmp));
       written.push(r);
     } catch (err) {
-      fail(r, err);
+      fail(r, targetWriteError(err, r));
     }
     faultPoint('restore:after-temp-write');
   }
-  return keepIf(written, (r) => r.file!.sync(), fail);
+  return keepIf(written, (r) => r.file!.sync(), (r, err) => fail(r, targetWriteError(err, r)));
 }
 
 /**
@@ -99,8 +101,8 @@ export async function linkIntoPlace(store: QuarantineStore, items: Restoring[], 
     faultPoint('restore:after-link');
   }
   const folders = new Map<string, Promise<void>>();
-  for (const r of linked) for (const d of foldersToSync(r.target, r.createdDirs)) if (!folders.has(d)) folders.set(d, fsyncDirAsync(d));
-  return keepIf(linked, (r) => Promise.all(foldersToSync(r.target, r.createdDirs).map((d) => folders.get(d)!)).then(() => {}), (r, err) => {
+  for (const r of linked) for (const d of foldersToSync(r.target, r.createdDirs)) if (!folders.has(fsPathKey(d))) folders.set(fsPathKey(d), fsyncDirAsync(d));
+  return keepIf(linked, (r) => Promise.all(foldersToSync(r.target, r.createdDirs).map((d) => folders.get(fsPathKey(d))!)).then(() => {}), (r, err) => {
     unlinkQuietly(r.target);
     fail(r, err);
   });
@@ -124,7 +126,7 @@ export async function restoreSideEffects(store: QuarantineStore, items: Restorin
     if (o.ok) done.push({ r, notes: o.notes, ...(o.daemonReload !== undefined && { daemonReload: o.daemonReload }) });
     else {
       unlinkQuietly(r.target);
-      fail(r, new QuarantineError('internal', `restore of ${r.item.id} undone: ${o.error.message}`, { id: r.item.id, path: r.target }, { cause: o.error }));
+      fail(r, new QuarantineError('internal', `restore of ${r.item.id} undone: ${o.error.message}`, { id: r.item.id, path: showPath(r.target) }, { cause: o.error }));
     }
     faultPoint('restore:after-side-effects');
   }
@@ -145,7 +147,7 @@ export function commitRestored(store: QuarantineStore, done: Restored[], options
   } catch (err) {
     // The files are in place and their packages kept: the next start sees them and finishes.
     for (const { r } of done) {
-      results[r.index] = { id: r.item.id, ok: false, error: new QuarantineError('internal', `${r.target} is restored, but the quarantine database could not record it; the next start finishes it: ${(err as Error).message}`, { id: r.item.id, path: r.target }, { cause: err }) };
+      results[r.index] = { id: r.item.id, ok: false, error: new QuarantineError('internal', `${showPath(r.target)} is restored, but the quarantine database could not record it; the next start finishes it: ${(err as Error).message}`, { id: r.item.id, path: showPath(r.target) }, { cause: err }) };
     }
     return;
   }
@@ -154,10 +156,10 @@ export function commitRestored(store: QuarantineStore, done: Restored[], options
     store.events({
       name: 'restored',
       severity: 'info',
-      message: `${r.item.originalPath} restored to ${r.target} (${options.reason})`,
-      data: { id: r.item.id, path: r.target, reason: options.reason, sideEffects: notes, ...(daemonReload !== undefined && { daemonReload }) },
+      message: `${r.item.originalPath} restored to ${showPath(r.target)} (${options.reason})`,
+      data: { id: r.item.id, path: showPath(r.target), reason: options.reason, sideEffects: notes, ...(daemonReload !== undefined && { daemonReload }) },
     });
-    results[r.index] = { id: r.item.id, ok: true, outcome: { id: r.item.id, path: r.target, notes } };
+    results[r.index] = { id: r.item.id, ok: true, outcome: { id: r.item.id, path: typeof r.target === 'string' ? r.target : showPath(r.target), notes } };
   }
 }
 
@@ -180,13 +182,22 @@ async function keepIf(items: Restoring[], step: (r: Restoring) => Promise<void>,
   return kept;
 }
 
+/** A failed write of the restored copy in words: a full disk names the target's folder. */
+function targetWriteError(err: unknown, r: Restoring): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (err instanceof QuarantineError || typeof code !== 'string') return err;
+  const folder = showPath(dirnameFsPath(r.target));
+  return new QuarantineError('internal', `can't restore ${showPath(r.target)}: ${describeWriteError(err, folder)}; nothing was written there and the item stays in quarantine`,
+    { id: r.item.id, path: showPath(r.target) }, { cause: err });
+}
+
 /** link(2) refuses an existing target: someone created the file since the target was chosen. */
 function linkError(err: unknown, r: Restoring): unknown {
   if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return err;
-  return new QuarantineError('occupied', `${r.target} appeared while restoring; restore with --rename to put it beside, or --to DIR`, { id: r.item.id, path: r.target }, { cause: err });
+  return new QuarantineError('occupied', `${showPath(r.target)} appeared while restoring; restore with --rename to put it beside, or --to DIR`, { id: r.item.id, path: showPath(r.target) }, { cause: err });
 }
 
-function unlinkQuietly(path: string): void {
+function unlinkQuietly(path: FsPath): void {
   try {
     unlinkSync(path);
   } catch {

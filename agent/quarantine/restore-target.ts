@@ -1,12 +1,14 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
+import { basenameFsPath, dirnameFsPath, fsPathBytes, fsPathOf, fsPathText, joinFsPath, showPath, type FsPath } from '../fs-path.js';
 import { QuarantineError } from './quarantine-errors.js';
-import type { QuarantineItem } from './quarantine-item.js';
+import { originalPathOf, type QuarantineItem } from './quarantine-item.js';
 import { isInside, resolveUnderRoot } from './system-path.js';
 
 /** Where a restore writes, and the folder it must stay inside. */
 export interface RestoreTarget {
-  readonly path: string;
+  /** Exact (bytes when the name is not valid UTF-8). */
+  readonly path: FsPath;
   readonly boundary: string;
 }
 
@@ -22,19 +24,22 @@ export function chooseRestoreTarget(root: string, item: QuarantineItem, toDir: s
     throw new QuarantineError('malformed', `item ${item.id} has an unsafe file name ${JSON.stringify(name)}`, { id: item.id });
   }
   const boundary = toDir === undefined ? root : resolve(toDir);
-  const wanted = toDir === undefined ? resolveUnderRoot(root, item.originalPath) : join(boundary, name);
-  checkNoEscape(boundary, dirname(wanted), item.id);
+  // The exact name: the recorded file name is only a display form when the name is not UTF-8.
+  const exactName = basenameFsPath(originalPathOf(item));
+  const wanted = toDir === undefined ? resolveUnderRoot(root, originalPathOf(item)) : joinFsPath(boundary, exactName);
+  // The folders above a byte name are checked in their decoded form: the boundary is text, and
+  // a byte that does not decode can't be a `/` or a `..` that would lead out of it.
+  checkNoEscape(boundary, fsPathText(dirnameFsPath(wanted)), item.id);
   if (!existsSync(wanted)) return { path: wanted, boundary };
   if (!rename) {
-    throw new QuarantineError('occupied', `${wanted} already exists; restore with --rename to put it beside, or --to DIR`, { id: item.id, path: wanted });
+    throw new QuarantineError('occupied', `${showPath(wanted)} already exists; restore with --rename to put it beside, or --to DIR`, { id: item.id, path: showPath(wanted) });
   }
-  const ext = extname(name);
-  const stem = name.slice(0, name.length - ext.length);
   for (let n = 1; n < 1000; n++) {
-    const candidate = join(dirname(wanted), `${stem}.restored${n === 1 ? '' : `-${n}`}${ext}`);
+    const suffix = `.restored${n === 1 ? '' : `-${n}`}`;
+    const candidate = joinFsPath(dirnameFsPath(wanted), renamed(exactName, suffix));
     if (!existsSync(candidate)) return { path: candidate, boundary };
   }
-  throw new QuarantineError('occupied', `no free name beside ${wanted}`, { id: item.id, path: wanted });
+  throw new QuarantineError('occupied', `no free name beside ${showPath(wanted)}`, { id: item.id, path: showPath(wanted) });
 }
 
 /** The nearest existing ancestor, resolved through symlinks, must still be inside the boundary. */
@@ -46,4 +51,11 @@ function checkNoEscape(boundary: string, dir: string, id: string): void {
   if (!isInside(realBoundary, realProbe) && !isInside(boundary, realProbe)) {
     throw new QuarantineError('malformed', `restoring into ${dir} would leave ${boundary} (through ${probe}); refused`, { id, path: dir });
   }
+}
+
+/** `stem.restored.ext` for a text name; the suffix at the end of a name in bytes. */
+function renamed(name: FsPath, suffix: string): FsPath {
+  if (typeof name !== 'string') return fsPathOf(Buffer.concat([fsPathBytes(name), Buffer.from(suffix)]));
+  const ext = extname(name);
+  return `${name.slice(0, name.length - ext.length)}${suffix}${ext}`;
 }

@@ -1,10 +1,11 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { Engine } from '../../scanner/engine.js';
 import type { Detection } from '../../scanner/types.js';
+import type { FsPath } from '../fs-path.js';
 import { describeSystemError, ScanFileError } from './scan-errors.js';
 
 export interface FileScanOutcome {
-  readonly path: string;
+  readonly path: FsPath;
   readonly size: number;
   /** Identity of the file that was read, so a later action can check it is still the same. */
   readonly dev: number;
@@ -27,7 +28,7 @@ export interface FileScanOptions {
  * Synchronous on purpose: it runs inside a scan worker that has nothing else to do.
  * @throws ScanFileError when the file cannot be opened or read, or is not a regular file.
  */
-export function scanFileSync(engine: Engine, path: string, options: FileScanOptions): FileScanOutcome {
+export function scanFileSync(engine: Engine, path: FsPath, options: FileScanOptions): FileScanOutcome {
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO swapped in after the walk must not hang the worker.

@@ -1,7 +1,9 @@
+import { showPath, type FsPath } from '../fs-path.js';
+
 /** A file could not be scanned (unreadable, vanished, not a regular file any more). */
 export class ScanFileError extends Error {
-  constructor(readonly path: string, readonly code: string | undefined, message: string, options?: { cause?: unknown }) {
-    super(`${path}: ${message}`, options);
+  constructor(readonly path: FsPath, readonly code: string | undefined, readonly reason: string, options?: { cause?: unknown }) {
+    super(`${showPath(path)}: ${reason}`, options);
     this.name = 'ScanFileError';
   }
 }

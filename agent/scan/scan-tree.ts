@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { compileEngine } from '../../scanner/engine.js';
 import type { SignatureDatabase } from '../../scanner/signature-database.js';
 import type { Detection } from '../../scanner/types.js';
+import type { FsPath } from '../fs-path.js';
 import { scanFileSync, type FileScanOutcome } from './file-scan.js';
 import { ScanFileError } from './scan-errors.js';
 import { walkPaths } from './walk.js';
@@ -17,14 +18,15 @@ export interface ScanTreeOptions {
   readonly exclude: readonly string[];
   readonly maxFileSize: number;
   /** Drops detections that exceptions cover, before they are counted or reported. */
-  readonly filterDetections?: (path: string, detections: readonly Detection[]) => readonly Detection[];
+  readonly filterDetections?: (path: FsPath, detections: readonly Detection[]) => readonly Detection[];
 }
 
+/** Paths as the file system gave them (see fs-path.ts); print them with `showPath`. */
 export type ScanEvent =
-  | { readonly type: 'found'; readonly path: string; readonly size: number }
-  | { readonly type: 'scanned'; readonly path: string; readonly size: number; readonly dev: number; readonly ino: number; readonly detections: readonly Detection[] }
-  | { readonly type: 'error'; readonly path: string; readonly code: string | undefined; readonly message: string }
-  | { readonly type: 'skipped'; readonly path: string; readonly reason: string };
+  | { readonly type: 'found'; readonly path: FsPath; readonly size: number }
+  | { readonly type: 'scanned'; readonly path: FsPath; readonly size: number; readonly dev: number; readonly ino: number; readonly detections: readonly Detection[] }
+  | { readonly type: 'error'; readonly path: FsPath; readonly code: string | undefined; readonly message: string }
+  | { readonly type: 'skipped'; readonly path: FsPath; readonly reason: string };
 
 export interface ScanSummary {
   files: number;
@@ -72,7 +74,7 @@ export async function scanTree(database: SignatureDatabase, options: ScanTreeOpt
     if (outcome.detections.length > 0) summary.infectedFiles++;
     onEvent({ type: 'scanned', path: outcome.path, size: outcome.size, dev: outcome.dev, ino: outcome.ino, detections: outcome.detections });
   };
-  const recordError = (path: string, code: string | undefined, message: string): void => {
+  const recordError = (path: FsPath, code: string | undefined, message: string): void => {
     summary.errors++;
     onEvent({ type: 'error', path, code, message });
   };
@@ -82,7 +84,7 @@ export async function scanTree(database: SignatureDatabase, options: ScanTreeOpt
   const engine = pool ? null : compileEngine(database);
   const onReply = (reply: WorkerReply): void => {
     if (reply.ok) record(reply.outcome);
-    else recordError(reply.path, reply.code, reply.message.replace(`${reply.path}: `, ''));
+    else recordError(reply.path, reply.code, reply.message);
   };
   try {
     for await (const item of walkPaths(options.paths, options)) {
@@ -107,15 +109,15 @@ export async function scanTree(database: SignatureDatabase, options: ScanTreeOpt
 
 function scanInline(
   engine: ReturnType<typeof compileEngine>,
-  path: string,
+  path: FsPath,
   fileOptions: { maxFileSize: number; noFollow: boolean },
   record: (o: FileScanOutcome) => void,
-  recordError: (path: string, code: string | undefined, message: string) => void,
+  recordError: (path: FsPath, code: string | undefined, message: string) => void,
 ): void {
   try {
     record(scanFileSync(engine, path, fileOptions));
   } catch (err) {
     if (!(err instanceof ScanFileError)) throw err;
-    recordError(path, err.code, err.message.replace(`${path}: `, ''));
+    recordError(path, err.code, err.reason);
   }
 }

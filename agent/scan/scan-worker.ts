@@ -3,6 +3,7 @@ import { compileEngine, type Engine } from '../../scanner/engine.js';
 import type { SignatureDatabase } from '../../scanner/signature-database.js';
 import { scanPackageSync } from '../quarantine/scan-package.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
+import { reviveFsPath } from '../fs-path.js';
 import { scanFileSync, type FileScanOptions } from './file-scan.js';
 import { ScanFileError } from './scan-errors.js';
 import type { FileTask, PackageReply, PackageTask, WorkerReply, WorkerTask } from './worker-messages.js';
@@ -17,11 +18,12 @@ parentPort!.on('message', (task: WorkerTask) => {
 });
 
 function scanFile(engine: Engine, task: FileTask): WorkerReply {
+  const path = reviveFsPath(task.path);
   try {
-    return { id: task.id, ok: true, outcome: scanFileSync(engine, task.path, { ...options, noFollow: !task.followLink }) };
+    return { id: task.id, ok: true, outcome: scanFileSync(engine, path, { ...options, noFollow: !task.followLink }) };
   } catch (err) {
-    const e = err instanceof ScanFileError ? err : new ScanFileError(task.path, undefined, String(err));
-    return { id: task.id, ok: false, path: task.path, code: e.code, message: e.message };
+    const e = err instanceof ScanFileError ? err : new ScanFileError(path, undefined, String(err));
+    return { id: task.id, ok: false, path, code: e.code, message: e.reason };
   }
 }
 

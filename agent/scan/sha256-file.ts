@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
+import type { FsPath } from '../fs-path.js';
 
 /** SHA-256 of a file, read in chunks (for exception checks on detected files only). */
-export function sha256File(path: string): string {
+export function sha256File(path: FsPath): string {
   const hash = createHash('sha256');
   const fd = openSync(path, 'r');
   try {

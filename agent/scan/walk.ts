@@ -1,12 +1,14 @@
-import { lstat, opendir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { lstat, readdir, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import picomatch from 'picomatch';
+import { fsPathText, joinFsPath, type FsPath } from '../fs-path.js';
 import { describeSystemError } from './scan-errors.js';
 
+/** Paths are as the file system gave them: bytes when a name is not valid UTF-8 (see fs-path.ts). */
 export type WalkItem =
-  | { readonly kind: 'file'; readonly path: string; readonly size: number; readonly ctimeMs: number; readonly viaSymlink: boolean }
-  | { readonly kind: 'skip'; readonly path: string; readonly reason: string }
-  | { readonly kind: 'error'; readonly path: string; readonly code: string | undefined; readonly message: string };
+  | { readonly kind: 'file'; readonly path: FsPath; readonly size: number; readonly ctimeMs: number; readonly viaSymlink: boolean }
+  | { readonly kind: 'skip'; readonly path: FsPath; readonly reason: string }
+  | { readonly kind: 'error'; readonly path: FsPath; readonly code: string | undefined; readonly message: string };
 
 export interface WalkOptions {
   readonly followSymlinks: boolean;
@@ -17,10 +19,13 @@ export interface WalkOptions {
  * Compiles `--exclude` globs. A pattern without `/` matches a name at any depth (`*.iso`);
  * one with `/` matches the whole absolute path (`/home/*\/cache/**`).
  */
-export function compileExcludes(patterns: readonly string[]): (path: string) => boolean {
+export function compileExcludes(patterns: readonly string[]): (path: FsPath) => boolean {
   if (patterns.length === 0) return () => false;
   const matchers = patterns.map((p) => picomatch(p, { dot: true, basename: !p.includes('/') }));
-  return (path) => matchers.some((m) => m(path));
+  return (path) => {
+    const text = fsPathText(path);
+    return matchers.some((m) => m(text));
+  };
 }
 
 /**
@@ -29,11 +34,12 @@ export function compileExcludes(patterns: readonly string[]): (path: string) => 
  * user is followed. Sockets, FIFOs and devices are skipped; unreadable entries are errors and
  * the walk goes on.
  */
-export async function* walkPaths(paths: readonly string[], options: WalkOptions): AsyncGenerator<WalkItem> {
+export async function* walkPaths(paths: readonly FsPath[], options: WalkOptions): AsyncGenerator<WalkItem> {
   const excluded = compileExcludes(options.exclude);
   const seenDirs = new Set<string>();
   for (const given of paths) {
-    const path = resolve(given);
+    // A path in bytes comes from an earlier walk, already absolute.
+    const path = typeof given === 'string' ? resolve(given) : given;
     if (excluded(path)) {
       yield { kind: 'skip', path, reason: 'excluded' };
       continue;
@@ -43,10 +49,10 @@ export async function* walkPaths(paths: readonly string[], options: WalkOptions)
 }
 
 async function* walkEntry(
-  path: string,
+  path: FsPath,
   given: boolean,
   options: WalkOptions,
-  excluded: (p: string) => boolean,
+  excluded: (p: FsPath) => boolean,
   seenDirs: Set<string>,
 ): AsyncGenerator<WalkItem> {
   let info;
@@ -78,19 +84,19 @@ async function* walkEntry(
   const id = `${info.dev}:${info.ino}`;
   if (seenDirs.has(id)) return;
   seenDirs.add(id);
-  let dir;
+  let children: Buffer[];
   try {
-    dir = await opendir(path, { bufferSize: 256 });
+    // Names as bytes: decoded as UTF-8, a name that is not valid UTF-8 would come back as
+    // U+FFFD and name no file at all.
+    children = await readdir(path, { encoding: 'buffer' });
   } catch (err) {
     const { code, reason } = describeSystemError(err);
     yield { kind: 'error', path, code, message: reason };
     return;
   }
-  const children: string[] = [];
-  for await (const entry of dir) children.push(entry.name);
-  children.sort();
+  children.sort(Buffer.compare);
   for (const name of children) {
-    const child = join(path, name);
+    const child = joinFsPath(path, name);
     if (excluded(child)) {
       yield { kind: 'skip', path: child, reason: 'excluded' };
       continue;

@@ -1,12 +1,14 @@
 import type { Detection } from '../../scanner/types.js';
 import type { QuarantineItem } from '../quarantine/quarantine-item.js';
+import type { FsPath } from '../fs-path.js';
 import type { FileScanOutcome } from './file-scan.js';
 
 /** A file on disk. */
 export interface FileTask {
   readonly kind: 'file';
   readonly id: number;
-  readonly path: string;
+  /** A Buffer arrives as a Uint8Array (structured clone): see `reviveFsPath`. */
+  readonly path: FsPath | Uint8Array;
   /** The walk reached this file through a symlink it was allowed to follow. */
   readonly followLink: boolean;
 }
@@ -24,7 +26,7 @@ export type WorkerTask = FileTask | PackageTask;
 
 export type WorkerReply =
   | { readonly id: number; readonly ok: true; readonly outcome: FileScanOutcome }
-  | { readonly id: number; readonly ok: false; readonly path: string; readonly code: string | undefined; readonly message: string };
+  | { readonly id: number; readonly ok: false; readonly path: FsPath; readonly code: string | undefined; readonly message: string };
 
 export type PackageReply =
   | { readonly id: number; readonly ok: true; readonly detections: Detection[] }

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SignatureDatabase } from '../../scanner/signature-database.js';
 import { compiledSibling } from '../compiled-path.js';
+import { reviveFsPath, type FsPath } from '../fs-path.js';
 import type { FileScanOptions } from './file-scan.js';
 import type { Detection } from '../../scanner/types.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
@@ -83,8 +84,13 @@ export class WorkerPool implements PackageScanner {
    * Queues a file; the returned promise resolves once queued, and `onDone` receives the reply.
    * @throws ScanWorkerError when a worker has died.
    */
-  async submit(path: string, followLink: boolean, onDone: (reply: WorkerReply) => void): Promise<void> {
-    await this.post({ kind: 'file', path, followLink }, { done: onDone as (reply: Reply) => void });
+  async submit(path: FsPath, followLink: boolean, onDone: (reply: WorkerReply) => void): Promise<void> {
+    // A Buffer path comes back from the worker as a Uint8Array: made a Buffer again here.
+    const done = (reply: Reply): void => {
+      const r = reply as WorkerReply;
+      onDone(r.ok ? { ...r, outcome: { ...r.outcome, path: reviveFsPath(r.outcome.path) } } : { ...r, path: reviveFsPath(r.path) });
+    };
+    await this.post({ kind: 'file', path, followLink }, { done });
   }
 
   /**

@@ -23,6 +23,12 @@ export interface FolderWatcherOptions {
   /** A file is reported once it stopped changing for this long. */
   readonly stableMs: number;
   readonly onFile: (path: string) => void;
+  /**
+   * A file whose name is not valid UTF-8 changed in `folder` (once stable for `stableMs`).
+   * chokidar decodes names as UTF-8 and drops such a file without an event, as the decoded name
+   * (with U+FFFD in it) names no file; the caller walks the folder by bytes instead.
+   */
+  readonly onUnnamed?: (folder: string) => void;
   readonly onError: (err: Error) => void;
 }
 
@@ -46,6 +52,7 @@ export async function startFolderWatcher(options: FolderWatcherOptions): Promise
   const onFile = (path: string): void => options.onFile(path);
   watcher.on('add', onFile);
   watcher.on('change', onFile);
+  if (options.onUnnamed) watchUnnamed(watcher, options.stableMs, options.onUnnamed);
   await new Promise<void>((resolve, reject) => {
     const onStartError = (err: unknown): void => reject(toWatchError(err, options.paths));
     watcher.once('error', onStartError);
@@ -56,6 +63,20 @@ export async function startFolderWatcher(options: FolderWatcherOptions): Promise
   });
   watcher.on('error', (err) => options.onError(toWatchError(err, options.paths)));
   return watcher;
+}
+
+/** Raw notifications whose name did not decode: one call per folder once it has been quiet for `stableMs`. */
+function watchUnnamed(watcher: FSWatcher, stableMs: number, onUnnamed: (folder: string) => void): void {
+  const timers = new Map<string, NodeJS.Timeout>();
+  watcher.on('raw', (_event: string, name: unknown, details: unknown) => {
+    const folder = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+    if (typeof name !== 'string' || !name.includes('\uFFFD') || typeof folder !== 'string') return;
+    clearTimeout(timers.get(folder));
+    timers.set(folder, setTimeout(() => {
+      timers.delete(folder);
+      onUnnamed(folder);
+    }, stableMs).unref());
+  });
 }
 
 function toWatchError(err: unknown, paths: readonly string[]): Error {

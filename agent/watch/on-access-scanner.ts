@@ -3,6 +3,7 @@ import type { SignatureDatabase } from '../../scanner/signature-database.js';
 import type { Detection } from '../../scanner/types.js';
 import type { EventSink } from '../events/agent-event.js';
 import type { FileScanOutcome } from '../scan/file-scan.js';
+import { fsPathText, showPath, type FsPath } from '../fs-path.js';
 import { walkPaths } from '../scan/walk.js';
 import { WorkerPool } from '../scan/worker-pool.js';
 import type { WorkerReply } from '../scan/worker-messages.js';
@@ -52,7 +53,7 @@ export class OnAccessScanner {
     }
   }
 
-  private async submit(path: string): Promise<void> {
+  private async submit(path: FsPath): Promise<void> {
     this.inFlight++;
     await this.pool!.submit(path, false, (reply) => void this.handle(reply));
   }
@@ -61,11 +62,11 @@ export class OnAccessScanner {
     try {
       if (!reply.ok) {
         // A file that vanished before it was scanned is not an error worth an event.
-        if (reply.code !== 'ENOENT') this.deps.events({ name: 'scan error', severity: 'warning', message: reply.message, data: { path: reply.path, code: reply.code } });
+        if (reply.code !== 'ENOENT') this.deps.events({ name: 'scan error', severity: 'warning', message: `${showPath(reply.path)}: ${reply.message}`, data: { path: showPath(reply.path), code: reply.code } });
         return;
       }
       this.scanned++;
-      this.deps.onScanned?.(reply.outcome.path);
+      this.deps.onScanned?.(fsPathText(reply.outcome.path));
       if (reply.outcome.detections.length > 0) await this.deps.onDetected(reply.outcome);
     } catch (err) {
       this.deps.events({ name: 'scan error', severity: 'error', message: `handling ${reply.ok ? reply.outcome.path : reply.path} failed: ${(err as Error).message}` });

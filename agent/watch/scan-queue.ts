@@ -1,4 +1,4 @@
-import { dirname } from 'node:path';
+import { dirnameFsPath, fsPathKey, type FsPath } from '../fs-path.js';
 
 /**
  * Files waiting to be scanned, each at most once, in arrival order. Bounded: past `limit` a
@@ -6,8 +6,9 @@ import { dirname } from 'node:path';
  * queue has drained, so a burst bigger than memory allows still misses nothing.
  */
 export class ScanQueue {
-  private readonly pending = new Set<string>();
-  private readonly overflowDirs = new Set<string>();
+  // Keyed by fsPathKey: paths are exact, in bytes when a name is not valid UTF-8.
+  private readonly pending = new Map<string, FsPath>();
+  private readonly overflowDirs = new Map<string, FsPath>();
   private waiter: (() => void) | null = null;
   /** Paths refused because the queue was full (their folders get walked). */
   overflowed = 0;
@@ -18,31 +19,41 @@ export class ScanQueue {
     return this.pending.size;
   }
 
-  push(path: string): void {
-    if (this.pending.has(path)) return;
+  push(path: FsPath): void {
+    const key = fsPathKey(path);
+    if (this.pending.has(key)) return;
     if (this.pending.size >= this.limit) {
       this.overflowed++;
-      this.overflowDirs.add(dirname(path));
+      this.pushFolder(dirnameFsPath(path));
     } else {
-      this.pending.add(path);
+      this.pending.set(key, path);
     }
     this.wake();
   }
 
+  /**
+   * Queues a folder to be walked (by bytes) rather than a file: for a queue that is full, or for
+   * a change the watcher could not name exactly (a name that is not valid UTF-8).
+   */
+  pushFolder(dir: FsPath): void {
+    this.overflowDirs.set(fsPathKey(dir), dir);
+    this.wake();
+  }
+
   /** Takes up to `max` paths, oldest first. */
-  take(max: number): string[] {
-    const out: string[] = [];
-    for (const p of this.pending) {
+  take(max: number): FsPath[] {
+    const out: [string, FsPath][] = [];
+    for (const entry of this.pending) {
       if (out.length >= max) break;
-      out.push(p);
+      out.push(entry);
     }
-    for (const p of out) this.pending.delete(p);
-    return out;
+    for (const [key] of out) this.pending.delete(key);
+    return out.map(([, p]) => p);
   }
 
   /** Folders to walk because paths in them were refused; cleared on read. */
-  takeOverflowDirs(): string[] {
-    const dirs = [...this.overflowDirs];
+  takeOverflowDirs(): FsPath[] {
+    const dirs = [...this.overflowDirs.values()];
     this.overflowDirs.clear();
     return dirs;
   }

@@ -8,6 +8,7 @@ export function makeItem(id: string, over: Partial<QuarantineItem> = {}): Quaran
     phase: 'complete',
     fileName: `${id}.exe`,
     originalPath: `/srv/drop/${id}.exe`,
+    originalPathBytes: null,
     size: 68,
     sha256: id.padEnd(64, '0').slice(0, 64),
     dev: 1,
