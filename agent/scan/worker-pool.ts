@@ -55,7 +55,7 @@ export class WorkerPool implements PackageScanner {
   private nextId = 1;
   private failure: Error | null = null;
 
-  private readonly watchdog: NodeJS.Timeout;
+  private watchdog: NodeJS.Timeout;
 
   /**
    * `deadlineMs` bounds one file (or package): past it, the worker is stopped, the task is
@@ -65,15 +65,31 @@ export class WorkerPool implements PackageScanner {
     size: number,
     private readonly database: SignatureDatabase,
     private readonly options: FileScanOptions,
-    private readonly deadlineMs = SCAN_FILE_DEADLINE_MS,
+    private deadlineMs = SCAN_FILE_DEADLINE_MS,
   ) {
     this.slots = Array.from({ length: size }, () => {
       const slot: Slot = { worker: undefined as unknown as Worker, inFlight: 0, queue: [], headSince: 0, ready: false };
       slot.worker = this.startWorker(slot);
       return slot;
     });
-    this.watchdog = setInterval(() => this.abandonOverdue(), Math.max(10, Math.min(1000, deadlineMs / 4)));
-    this.watchdog.unref();
+    this.watchdog = this.startWatchdog();
+  }
+
+  private startWatchdog(): NodeJS.Timeout {
+    const timer = setInterval(() => this.abandonOverdue(), Math.max(10, Math.min(1000, this.deadlineMs / 4)));
+    timer.unref();
+    return timer;
+  }
+
+  /**
+   * Lowers the per-file deadline, e.g. to a short grace when the agent stops: a file already
+   * scanning longer than that is abandoned (ETIMEDOUT) at the next check.
+   */
+  shortenDeadline(ms: number): void {
+    if (ms >= this.deadlineMs) return;
+    this.deadlineMs = ms;
+    clearInterval(this.watchdog);
+    this.watchdog = this.startWatchdog();
   }
 
   private startWorker(slot: Slot): Worker {
