@@ -36,7 +36,6 @@ export class BodyScan {
   private hitPos: Float64Array;
   private hitPart: Int32Array;
   private hits = 0;
-  private order: number[] = [];
   readonly detections: Detection[] = [];
   /** Why the scan stopped before the end (its cost limit), or null. */
   limitExceeded: string | null = null;
@@ -189,6 +188,7 @@ export class BodyScan {
     const n = this.hits;
     const pos = this.hitPos;
     const part = this.hitPart;
+    // Within one lane hits come in order, so a small range's hits usually need no sort.
     let sorted = true;
     for (let i = 1; i < n && sorted; i++) sorted = pos[i - 1]! < pos[i]! || (pos[i - 1] === pos[i] && part[i - 1]! <= part[i]!);
     if (sorted) {
@@ -197,9 +197,7 @@ export class BodyScan {
       return;
     }
     // Parts must be met in file order; the search reports hits lane by lane, so sort them.
-    if (this.order.length < n) this.order = Array.from({ length: Math.max(n, this.order.length * 2) }, (_, i) => i);
-    const order = this.order.slice(0, n);
-    for (let i = 0; i < n; i++) order[i] = i;
+    const order = Array.from({ length: n }, (_, i) => i);
     order.sort((a, b) => pos[a]! - pos[b]! || part[a]! - part[b]!);
     for (let k = 0; k < n && !this.checkBudget(); k++) {
       const i = order[k]!;

@@ -26,7 +26,8 @@ export interface FileScanOptions {
  * Scans one file through a descriptor (so the bytes judged are the bytes of what was opened,
  * even if the path is swapped meanwhile), reading straight into the engine's window.
  * Synchronous on purpose: it runs inside a scan worker that has nothing else to do.
- * @throws ScanFileError when the file cannot be opened or read, or is not a regular file.
+ * @throws ScanFileError when the file cannot be opened or read, or is not a regular file; with
+ *   code ELIMIT when the body scan stopped at its cost limit (ScanLimits) without a detection.
  */
 export function scanFileSync(engine: Engine, path: FsPath, options: FileScanOptions): FileScanOutcome {
   let fd: number;
@@ -54,6 +55,8 @@ export function scanFileSync(engine: Engine, path: FsPath, options: FileScanOpti
       total += n;
     }
     const result = session.finish();
+    // A file the engine stopped judging is an error unless it was found anyway: a detection stands.
+    if (result.limitExceeded !== undefined && result.detections.length === 0) throw new ScanFileError(path, 'ELIMIT', result.limitExceeded);
     return { path, size: total, dev: stat.dev, ino: stat.ino, detections: result.detections };
   } catch (err) {
     if (err instanceof ScanFileError) throw err;

@@ -6,12 +6,13 @@ import { QuarantineError } from '../quarantine/quarantine-errors.js';
 import { reviveFsPath } from '../fs-path.js';
 import { scanFileSync, type FileScanOptions } from './file-scan.js';
 import { ScanFileError } from './scan-errors.js';
-import type { FileTask, PackageReply, PackageTask, WorkerReply, WorkerTask } from './worker-messages.js';
+import type { FileTask, PackageReply, PackageTask, ReadyMessage, WorkerReply, WorkerTask } from './worker-messages.js';
 
 // The database arrives by structured clone; its hash tables sit in shared memory, so a
 // million-entry set is not copied per worker. Only the small body matcher is rebuilt here.
 const { database, options } = workerData as { database: SignatureDatabase; options: FileScanOptions };
 const engine = compileEngine(database);
+parentPort!.postMessage({ ready: true } satisfies ReadyMessage);
 
 parentPort!.on('message', (task: WorkerTask) => {
   parentPort!.postMessage(task.kind === 'file' ? scanFile(engine, task) : scanPackage(engine, task));

@@ -31,3 +31,8 @@ export type WorkerReply =
 export type PackageReply =
   | { readonly id: number; readonly ok: true; readonly detections: Detection[] }
   | { readonly id: number; readonly ok: false; readonly word: string; readonly message: string };
+
+/** Sent once by a worker when its engine is compiled: the per-file deadline counts from then. */
+export interface ReadyMessage {
+  readonly ready: true;
+}

@@ -7,7 +7,7 @@ import type { Detection } from '../../scanner/types.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
 import type { ItemError, QuarantineItem } from '../quarantine/quarantine-item.js';
 import type { PackageScanner } from '../quarantine/scan-package.js';
-import type { FileTask, PackageReply, PackageTask, WorkerReply, WorkerTask } from './worker-messages.js';
+import type { FileTask, PackageReply, PackageTask, ReadyMessage, WorkerReply, WorkerTask } from './worker-messages.js';
 
 type Reply = WorkerReply | PackageReply;
 /** A task before the pool numbers it. */
@@ -31,9 +31,18 @@ interface Pending {
 }
 
 interface Slot {
-  readonly worker: Worker;
+  worker: Worker;
   inFlight: number;
+  /** Tasks posted and not answered, oldest first: the worker answers them in this order. */
+  readonly queue: WorkerTask[];
+  /** When the oldest task started (was posted to an idle worker, or the one before it was answered). */
+  headSince: number;
+  /** False while the worker compiles its engine, which is not a file's time. */
+  ready: boolean;
 }
+
+/** A file that takes longer than this is abandoned (ClamAV's default MaxScanTime is 120 s). */
+export const SCAN_FILE_DEADLINE_MS = 120_000;
 
 /**
  * Scan worker threads sharing one signature database. `submit` resolves when a worker has
@@ -47,24 +56,93 @@ export class WorkerPool implements PackageScanner {
   private nextId = 1;
   private failure: Error | null = null;
 
-  constructor(size: number, database: SignatureDatabase, options: FileScanOptions) {
-    const url = compiledSibling(import.meta.url, 'scan-worker.js');
+  private watchdog: NodeJS.Timeout;
+
+  /**
+   * `deadlineMs` bounds one file (or package): past it, the worker is stopped, the task is
+   * answered with an ETIMEDOUT error, and a new worker takes the tasks queued behind it.
+   */
+  constructor(
+    size: number,
+    private readonly database: SignatureDatabase,
+    private readonly options: FileScanOptions,
+    private deadlineMs = SCAN_FILE_DEADLINE_MS,
+  ) {
     this.slots = Array.from({ length: size }, () => {
-      const worker = new Worker(url, { workerData: { database, options } });
-      const slot: Slot = { worker, inFlight: 0 };
-      worker.on('message', (reply: Reply) => {
-        slot.inFlight--;
-        const pending = this.pending.get(reply.id);
-        this.pending.delete(reply.id);
-        pending?.done(reply);
-        this.waiters.shift()?.();
-      });
-      worker.on('error', (err) => this.fail(new ScanWorkerError(`scan worker failed: ${err.message}`, { cause: err })));
-      worker.on('exit', (code) => {
-        if (code !== 0 && !this.closing) this.fail(new ScanWorkerError(`scan worker exited with code ${code}`));
-      });
+      const slot: Slot = { worker: undefined as unknown as Worker, inFlight: 0, queue: [], headSince: 0, ready: false };
+      slot.worker = this.startWorker(slot);
       return slot;
     });
+    this.watchdog = this.startWatchdog();
+  }
+
+  private startWatchdog(): NodeJS.Timeout {
+    const timer = setInterval(() => this.abandonOverdue(), Math.max(10, Math.min(1000, this.deadlineMs / 4)));
+    timer.unref();
+    return timer;
+  }
+
+  /**
+   * Lowers the per-file deadline, e.g. to a short grace when the agent stops: a file already
+   * scanning longer than that is abandoned (ETIMEDOUT) at the next check.
+   */
+  shortenDeadline(ms: number): void {
+    if (ms >= this.deadlineMs) return;
+    this.deadlineMs = ms;
+    clearInterval(this.watchdog);
+    this.watchdog = this.startWatchdog();
+  }
+
+  private startWorker(slot: Slot): Worker {
+    const url = compiledSibling(import.meta.url, 'scan-worker.js');
+    const worker = new Worker(url, { workerData: { database: this.database, options: this.options } });
+    slot.ready = false;
+    worker.on('message', (reply: Reply | ReadyMessage) => {
+      // A worker being stopped for its deadline may still answer; its tasks are answered already.
+      if (slot.worker !== worker) return;
+      slot.headSince = Date.now();
+      if ('ready' in reply) {
+        slot.ready = true;
+        return;
+      }
+      slot.queue.shift();
+      this.answer(slot, reply);
+    });
+    worker.on('error', (err) => slot.worker === worker && this.fail(new ScanWorkerError(`scan worker failed: ${err.message}`, { cause: err })));
+    worker.on('exit', (code) => {
+      if (code !== 0 && !this.closing && slot.worker === worker) this.fail(new ScanWorkerError(`scan worker exited with code ${code}`));
+    });
+    return worker;
+  }
+
+  private answer(slot: Slot, reply: Reply): void {
+    slot.inFlight--;
+    const pending = this.pending.get(reply.id);
+    this.pending.delete(reply.id);
+    pending?.done(reply);
+    this.waiters.shift()?.();
+  }
+
+  /** Stops a worker stuck on one task past the deadline; its other tasks go to a new worker. */
+  private abandonOverdue(): void {
+    const now = Date.now();
+    for (const slot of this.slots) {
+      const head = slot.queue[0];
+      if (head === undefined || !slot.ready || this.closing || now - slot.headSince <= this.deadlineMs) continue;
+      const stuck = slot.worker;
+      const rest = slot.queue.splice(0);
+      slot.worker = this.startWorker(slot);
+      void stuck.terminate();
+      const message = `scan abandoned after ${((now - slot.headSince) / 1000).toFixed(1)} s (the per-file deadline is ${this.deadlineMs / 1000} s)`;
+      this.answer(slot, head.kind === 'file'
+        ? { id: head.id, ok: false, path: head.path, code: 'ETIMEDOUT', message: `${head.path}: ${message}` }
+        : { id: head.id, ok: false, word: 'internal', message });
+      slot.headSince = now;
+      for (const task of rest.slice(1)) {
+        slot.queue.push(task);
+        slot.worker.postMessage(task);
+      }
+    }
   }
 
   private closing = false;
@@ -116,6 +194,8 @@ export class WorkerPool implements PackageScanner {
         const task = { ...newTask, id: this.nextId++ } as WorkerTask;
         slot.inFlight++;
         this.pending.set(task.id, pending);
+        if (slot.queue.length === 0 && slot.ready) slot.headSince = Date.now();
+        slot.queue.push(task);
         slot.worker.postMessage(task);
         return;
       }
@@ -134,6 +214,7 @@ export class WorkerPool implements PackageScanner {
 
   async close(): Promise<void> {
     this.closing = true;
+    clearInterval(this.watchdog);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }

@@ -19,6 +19,9 @@ export interface OnAccessDeps {
   readonly onScanned?: (path: string) => void;
 }
 
+/** How long a file being scanned may still take once the agent is told to stop. */
+export const STOP_GRACE_MS = 5_000;
+
 /**
  * Drains the scan queue through worker threads. The workers hold one definitions database;
  * `useDatabase` swaps in a new one between files (files already submitted finish on the old).
@@ -61,6 +64,11 @@ export class OnAccessScanner {
   private async handle(reply: WorkerReply): Promise<void> {
     try {
       if (!reply.ok) {
+        // Abandoned because the agent is stopping: kept for the next start, like a queued file.
+        if (reply.code === 'ETIMEDOUT' && this.stopping) {
+          this.deps.queue.push(reply.path);
+          return;
+        }
         // A file that vanished before it was scanned is not an error worth an event.
         if (reply.code !== 'ENOENT') this.deps.events({ name: 'scan error', severity: 'warning', message: `${showPath(reply.path)}: ${reply.message}`, data: { path: showPath(reply.path), code: reply.code } });
         return;
@@ -92,9 +100,14 @@ export class OnAccessScanner {
     }
   }
 
-  /** Finishes what was submitted (queued paths not yet taken are left), then stops the workers. */
+  /**
+   * Finishes what was submitted (queued paths not yet taken are left), then stops the workers.
+   * A file still scanning after STOP_GRACE_MS is abandoned and put back in the queue, so SIGTERM
+   * is never held up by one slow file.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.pool?.shortenDeadline(STOP_GRACE_MS);
     this.deps.queue.wake();
     await this.loop;
     while (this.inFlight > 0) await new Promise<void>((resolve) => this.idle.push(resolve));

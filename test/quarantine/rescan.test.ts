@@ -85,3 +85,25 @@ describe('WorkerPool package scans', () => {
     }
   });
 });
+
+describe('rescan of a file the engine could not fully judge', () => {
+  it('keeps it in quarantine with an error, rather than restoring it as clean', async () => {
+    const fx = await makeStoreFixture();
+    try {
+      const store = await fx.open();
+      // Dense hits: each "AB" hits 50 parts that share the anchor; the budget below ends the scan early.
+      await fx.writeSystemFile('/data/dense.bin', Buffer.alloc(1 << 18, 'AB'));
+      const { item } = await store.quarantine({ path: '/data/dense.bin', detections: [{ signature: 'Old.Sig', kind: 'body', offset: 0 }], definitionsSequence: 1 });
+      const lines = Array.from({ length: 50 }, (_, i) => `Dense.${i}:0:*:4142??${(i + 16).toString(16)}\n`).join('');
+      const engine = compileEngine(databaseOf(lines), { workBase: 1 << 14, workPerByte: 1, pendingHits: 4096 });
+      const outcomes = await rescanQuarantine(store, { engine, sequence: 2, exceptions: new ExceptionMatcher([]), autoRestore: true });
+      expect(outcomes).toMatchObject([{ id: item.id, result: 'error' }]);
+      expect(store.records.get(item.id)).toMatchObject({ phase: 'complete' });
+      expect(store.records.get(item.id)!.errors).toMatchObject([{ word: 'internal', message: expect.stringMatching(/rescan failed: body scan cost limit exceeded/) }]);
+      expect(existsSync(join(fx.root, 'data/dense.bin'))).toBe(false);
+      store.close();
+    } finally {
+      await fx.cleanup();
+    }
+  });
+});
