@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { SignatureDatabase } from '../../scanner/signature-database.js';
 import { compiledSibling } from '../compiled-path.js';
-import { reviveFsPath, type FsPath } from '../fs-path.js';
+import { reviveFsPath, showPath, type FsPath } from '../fs-path.js';
 import type { FileScanOptions } from './file-scan.js';
 import type { Detection } from '../../scanner/types.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
@@ -135,7 +135,7 @@ export class WorkerPool implements PackageScanner {
       void stuck.terminate();
       const message = `scan abandoned after ${((now - slot.headSince) / 1000).toFixed(1)} s (the per-file deadline is ${this.deadlineMs / 1000} s)`;
       this.answer(slot, head.kind === 'file'
-        ? { id: head.id, ok: false, path: head.path, code: 'ETIMEDOUT', message: `${head.path}: ${message}` }
+        ? { id: head.id, ok: false, path: reviveFsPath(head.path), code: 'ETIMEDOUT', message: `${showPath(reviveFsPath(head.path))}: ${message}` }
         : { id: head.id, ok: false, word: 'internal', message });
       slot.headSince = now;
       for (const task of rest.slice(1)) {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { formatLocalTime } from '../../agent/text/format-time.js';
 import { AgentProcess, waitUntil } from '../helpers/agent-process.js';
 import { eicarBytes } from '../helpers/eicar.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -105,7 +106,8 @@ describe('epq agent (real process, folder LiveUpdate source)', () => {
     expect(now.definitions).toMatchObject({ sequence: 2, created: shown.created });
     expect(Date.parse(now.definitions.switchedAt ?? '')).toBeGreaterThan(Date.parse(shown.created));
     const human = await runCli(['status', ...ctx]);
-    expect(human.stdout).toContain(`definitions sequence 2, created ${shown.created}, active since`);
+    // People read local time with its zone; --json keeps ISO 8601.
+    expect(human.stdout).toContain(`definitions sequence 2, created ${formatLocalTime(shown.created)}, active since`);
   });
 
   it('refuses a tampered package and a lower sequence; the running set keeps working', async () => {
