@@ -1,3 +1,5 @@
+import { printable } from './text/printable.js';
+
 /**
  * A path as the file system gave it. Linux names are bytes, not text: a name that is not valid
  * UTF-8 (a Latin-1 `caf\xe9.com`) has no string that Node would turn back into the same bytes,
@@ -45,44 +47,11 @@ export function basenameFsPath(path: FsPath): FsPath {
 
 /**
  * A path for people and for text fields: bytes that are not valid UTF-8, and control characters,
- * as `\xNN`, so that nothing from a name reaches a terminal raw and two different names never
- * look the same. Local stand-in until the shared escaping printer of agent/text/ is merged.
+ * escaped by the one printer every human output uses, so that nothing from a name reaches a
+ * terminal raw and two different names never look the same.
  */
 export function showPath(path: FsPath): string {
-  const text = typeof path === 'string' ? path : decodeWithEscapes(path);
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x1f\x7f\x80-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-/** UTF-8 text where each byte of an invalid sequence becomes `\xNN`. */
-function decodeWithEscapes(bytes: Buffer): string {
-  let out = '';
-  let at = 0;
-  while (at < bytes.length) {
-    const n = validSequenceLength(bytes, at);
-    if (n === 0) {
-      out += `\\x${bytes[at]!.toString(16).padStart(2, '0')}`;
-      at++;
-    } else {
-      out += bytes.toString('utf8', at, at + n);
-      at += n;
-    }
-  }
-  return out;
-}
-
-/** Length of the valid UTF-8 sequence starting at `at`, or 0 when there is none. */
-function validSequenceLength(b: Buffer, at: number): number {
-  const c = b[at]!;
-  if (c < 0x80) return 1;
-  const n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-  if (n === 0 || at + n > b.length) return 0;
-  for (let i = 1; i < n; i++) if ((b[at + i]! & 0xc0) !== 0x80) return 0;
-  // Overlong forms, surrogates and code points past U+10FFFF are invalid too.
-  const cp = n === 2 ? 0 : n === 3 ? ((c & 0x0f) << 12) | ((b[at + 1]! & 0x3f) << 6) : ((c & 0x07) << 18) | ((b[at + 1]! & 0x3f) << 12);
-  if (n === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) return 0;
-  if (n === 4 && (cp < 0x10000 || cp > 0x10ffff)) return 0;
-  return n;
+  return printable(path);
 }
 
 /** Text for matching globs and exceptions: exact for a string; invalid bytes as U+FFFD otherwise. */

@@ -22,7 +22,7 @@ describe('FsPath: paths as the file system gave them', () => {
   it('shows invalid bytes and control characters as \\xNN, valid text as it is', () => {
     expect(showPath(latin1)).toBe('/srv/caf\\xe9.com');
     expect(showPath(Buffer.from([0xff, 0xfe, 0x2e, 0x63]))).toBe('\\xff\\xfe.c');
-    expect(showPath('/srv/café\n\x1b[2J')).toBe('/srv/café\\x0a\\x1b[2J');
+    expect(showPath('/srv/café\n\x1b[2J')).toBe('/srv/café\\n\\x1b[2J');
     expect(showPath(Buffer.concat([Buffer.from('é'), Buffer.from([0xe9])]))).toBe('é\\xe9');
   });
 });
