@@ -4,7 +4,7 @@ import type { ExceptionMatcher } from '../exceptions/exception-list.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
-import { restoreMany } from './restore-item.js';
+import { restoreMany, type RestoreResult } from './restore-item.js';
 import { scanPackageSync, type PackageScanner } from './scan-package.js';
 
 export interface RescanOutcome {
@@ -27,6 +27,11 @@ export interface RescanOptions {
   readonly exceptions: ExceptionMatcher;
   /** Restore what is no longer detected ("repair and restore files in quarantine silently"). */
   readonly autoRestore: boolean;
+  /**
+   * Runs each restore batch (the agent pauses its watcher around it); absent: `restoreMany`
+   * straight away.
+   */
+  readonly aroundRestore?: (restore: () => Promise<RestoreResult[]>) => Promise<RestoreResult[]>;
 }
 
 /**
@@ -71,8 +76,10 @@ export async function rescanQuarantine(store: QuarantineStore, options: RescanOp
     { items: toRestore.byException, options: { reason: 'an exception covers it' } },
     { items: toRestore.cleared, options: { reason: `no longer detected by definitions sequence ${options.sequence}`, state: 'misfired' } },
   ];
+  const around = options.aroundRestore ?? ((restore) => restore());
   for (const batch of batches) {
-    const results = await restoreMany(store, batch.items.map((i) => i.id), batch.options);
+    if (batch.items.length === 0) continue;
+    const results = await around(() => restoreMany(store, batch.items.map((i) => i.id), batch.options));
     for (const [k, r] of results.entries()) {
       const path = batch.items[k]!.originalPath;
       outcomes.push(r.ok ? { id: r.id, path, result: 'restored', reason: batch.options.reason } : { id: r.id, path, result: 'kept', reason: r.error.message });

@@ -6,6 +6,7 @@ import type { DurableFile } from './package-writer.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
+import { isInside, toSystemPath } from './system-path.js';
 import { foldersToSync, removeCreated, writeVerifiedCopy } from './restore-copy.js';
 import type { RestoreOptions, RestoreResult } from './restore-item.js';
 
@@ -141,11 +142,13 @@ export function commitRestored(store: QuarantineStore, done: Restored[], options
   }
   for (const { r, notes } of done) {
     unlinkQuietly(store.blobPath(r.item.id));
+    // `path` in the form every event uses (inside the root); `to` says where it went.
+    const to = isInside(store.root, r.target) ? toSystemPath(store.root, r.target) : r.target;
     store.events({
       name: 'restored',
       severity: 'info',
-      message: `${r.item.originalPath} restored to ${r.target} (${options.reason})`,
-      data: { id: r.item.id, path: r.target, reason: options.reason, sideEffects: notes },
+      message: `${r.item.originalPath} restored${to === r.item.originalPath ? '' : ` to ${to}`} (${options.reason})`,
+      data: { id: r.item.id, path: r.item.originalPath, to, reason: options.reason, sideEffects: notes },
     });
     results[r.index] = { id: r.item.id, ok: true, outcome: { id: r.item.id, path: r.target, notes } };
   }
