@@ -48,9 +48,23 @@ export class WatchedFolders {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await this.restarting;
-    await this.watcher?.close();
-    this.watcher = null;
+    await this.transition(async () => {
+      await this.watcher?.close();
+      this.watcher = null;
+    });
+  }
+
+  /** Watcher changes one after another: a close must never race a start into a live watcher left behind. */
+  private transition(step: () => Promise<void>): Promise<void> {
+    const next = this.restarting.then(step);
+    this.restarting = next.catch((err: unknown) => this.options.onError(err as Error));
+    return next;
+  }
+
+  /** Starts the watcher unless closed meanwhile. */
+  private async open(): Promise<void> {
+    if (this.closed || this.watcher) return;
+    this.watcher = await startFolderWatcher(this.options);
   }
 
   /**
@@ -61,9 +75,10 @@ export class WatchedFolders {
   async whileWriting<T>(work: () => Promise<{ readonly result: T; readonly wrote: readonly string[] }>): Promise<T> {
     if (this.paused++ === 0) {
       this.pausedSince = Date.now();
-      await this.restarting;
-      await this.watcher?.close();
-      this.watcher = null;
+      await this.transition(async () => {
+        await this.watcher?.close();
+        this.watcher = null;
+      });
     }
     try {
       const { result, wrote } = await work();
@@ -86,8 +101,8 @@ export class WatchedFolders {
     const since = this.pausedSince;
     const written = new Map(this.written);
     this.written.clear();
+    await this.transition(() => this.open());
     if (this.closed) return;
-    this.watcher = await startFolderWatcher(this.options);
     await this.options.sweep(this.options.paths, since, (path, ctimeMs) => written.get(path) === ctimeMs);
   }
 
@@ -110,14 +125,15 @@ export class WatchedFolders {
     const back = [...now].filter(([path, id]) => id !== null && id !== this.presence.get(path)).map(([path]) => path);
     this.presence = now;
     if (back.length === 0) return;
-    this.restarting = this.restarting.then(() => this.rewatch(back)).catch((err: unknown) => this.options.onError(err as Error));
+    void this.transition(() => this.rewatch(back)).catch(() => undefined);
   }
 
   /** A folder came back: chokidar lost it with its inode, so the watch starts again. */
   private async rewatch(back: readonly string[]): Promise<void> {
     if (this.closed || this.paused > 0) return;
     await this.watcher?.close();
-    this.watcher = await startFolderWatcher(this.options);
+    this.watcher = null;
+    await this.open();
     for (const path of back) this.options.onFolderBack?.(path);
     await this.options.sweep(back, -Infinity, () => false);
   }
