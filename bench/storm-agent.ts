@@ -4,11 +4,22 @@
  * quarantine database and its peak memory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { BenchError } from './cli-args.js';
-import { EPQ_BIN, REPO_ROOT, run } from './tools.js';
+import { run } from './tools.js';
+
+/** bin/epq.js, found upwards from here: from dist/bench (the bench) or bench/ (jest). */
+function findRepoRoot(): string {
+  for (let d = dirname(fileURLToPath(import.meta.url)); ; d = dirname(d)) {
+    if (existsSync(join(d, 'bin', 'epq.js'))) return d;
+    if (dirname(d) === d) throw new BenchError('bin/epq.js not found above the bench');
+  }
+}
+const REPO_ROOT = findRepoRoot();
+const EPQ_BIN = join(REPO_ROOT, 'bin', 'epq.js');
 
 export interface StormPaths {
   readonly dir: string;
@@ -109,6 +120,17 @@ export function heldPaths(stateDir: string): string[] {
   const db = new Database(join(stateDir, 'agent.db'), { readonly: true, fileMustExist: true });
   try {
     return (db.prepare("SELECT original_path AS p FROM quarantine_items WHERE phase IN ('stored', 'complete')").all() as { p: string }[]).map((r) => r.p);
+  } finally {
+    db.close();
+  }
+}
+
+/** The error words recorded on the held items of `originalPath`. */
+export function itemErrorWords(stateDir: string, originalPath: string): string[] {
+  const db = new Database(join(stateDir, 'agent.db'), { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare("SELECT errors FROM quarantine_items WHERE original_path = :path AND phase IN ('stored', 'complete')").all({ path: originalPath }) as { errors: string }[];
+    return rows.flatMap((r) => (JSON.parse(r.errors) as { word: string }[]).map((e) => e.word));
   } finally {
     db.close();
   }
