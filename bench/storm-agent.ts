@@ -148,8 +148,17 @@ export function peakRss(pid: number): number | null {
 
 /** The agent's active definitions sequence, from the status file it publishes. */
 export function activeSequence(stateDir: string): number | null {
+  return readStatus(stateDir)?.definitions.sequence ?? null;
+}
+
+/** How many files the agent has scanned since it started (status file, every 2 s and at stop). */
+export function scannedCount(stateDir: string): number | null {
+  return readStatus(stateDir)?.scanned ?? null;
+}
+
+function readStatus(stateDir: string): { definitions: { sequence: number }; scanned: number } | null {
   try {
-    return (JSON.parse(readFileSync(join(stateDir, 'agent-status.json'), 'utf8')) as { definitions: { sequence: number } }).definitions.sequence;
+    return JSON.parse(readFileSync(join(stateDir, 'agent-status.json'), 'utf8')) as { definitions: { sequence: number }; scanned: number };
   } catch {
     return null;
   }

@@ -8,7 +8,7 @@ import { copyFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchError } from './cli-args.js';
 import { activeSequence, countPhases, peakRss, publishSet, spawnStormAgent, waitFor, writeStormConfig, type RunningAgent, type StormPaths } from './storm-agent.js';
-import { compareSnapshots, countExact, countRemoved, snapshotRoot, type TreeDiff } from './storm-compare.js';
+import { compareSnapshots, countExact, countRemoved, snapshotRoot, type Snapshot, type TreeDiff } from './storm-compare.js';
 import { DATA_DIR, STAGING_DIR, WATCHED_DIR, writeStormCorpus, type StormCorpus } from './storm-corpus.js';
 import { run } from './tools.js';
 
@@ -24,6 +24,10 @@ export interface StormOptions {
   readonly log: (line: string) => void;
   /** Runs with every file quarantined, before the fixed set is published (edits, CLI loops). */
   readonly beforeRestore?: (paths: StormPaths, corpus: StormCorpus) => Promise<void>;
+  /** Runs right after the fixed set is published, while the restore runs. */
+  readonly duringRestore?: (paths: StormPaths) => Promise<void>;
+  /** Runs with every file restored, the agent still running. */
+  readonly afterRestore?: (paths: StormPaths) => Promise<void>;
   /** Persistence files the caller changed on purpose: left out of the exact comparison. */
   readonly changedOnPurpose?: readonly string[];
 }
@@ -39,6 +43,8 @@ export interface StormReport {
   readonly removedAtQuarantine: number;
   readonly exact: number;
   readonly diff: TreeDiff;
+  /** The fake root before the storm (text kept for the line-edited persistence files). */
+  readonly before: Snapshot;
   readonly peakRssBytes: number;
   readonly agentExit: number | null;
   readonly agentOutput: string;
@@ -82,9 +88,11 @@ export async function runStorm(o: StormOptions): Promise<StormReport> {
     await o.beforeRestore?.(paths, corpus);
     const t1 = performance.now();
     copyFileSync(fixed, join(paths.source, 'defs-2.epqdefs'));
+    await o.duringRestore?.(paths);
     await waitFor(() => (countPhases(paths.stateDir)['restored'] ?? 0) >= n, o.phaseMs, () => `restore: ${JSON.stringify(countPhases(paths.stateDir))} of ${n} after ${o.phaseMs} ms\n${tail(agent)}`, 250);
     const restoreSeconds = (performance.now() - t1) / 1000;
     o.log(`restored ${n} in ${restoreSeconds.toFixed(1)} s`);
+    await o.afterRestore?.(paths);
     peak = Math.max(peak, peakRss(pid) ?? 0);
     agent.child.kill('SIGTERM');
     const agentExit = await agent.exited;
@@ -95,7 +103,7 @@ export async function runStorm(o: StormOptions): Promise<StormReport> {
     const exact = countExact(corpus.entries.filter((e) => !purpose.has(e.file)), before, after);
     return {
       files: n, bytes: corpus.bytes, cpSeconds, quarantineSeconds, firstItemSeconds: (firstItem - t0) / 1000, restoreSeconds,
-      entries: corpus.entries.length, removedAtQuarantine, exact, diff, peakRssBytes: peak, agentExit, agentOutput: agent.output, corpus, paths,
+      entries: corpus.entries.length, removedAtQuarantine, exact, diff, before, peakRssBytes: peak, agentExit, agentOutput: agent.output, corpus, paths,
     };
   } finally {
     clearInterval(sample);

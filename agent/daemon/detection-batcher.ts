@@ -1,6 +1,6 @@
 import type { QuarantineError } from '../quarantine/quarantine-errors.js';
 import type { QuarantineOutcome, QuarantineRequest, QuarantineResult } from '../quarantine/quarantine-store.js';
-import { transientCode } from './transient-error.js';
+import { transientCode } from '../quarantine/transient-error.js';
 
 /** How a submitted detection ended. */
 export type BatchSettled =
