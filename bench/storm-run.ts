@@ -84,7 +84,7 @@ export async function runStorm(o: StormOptions): Promise<StormReport> {
     const quarantineSeconds = (performance.now() - t0) / 1000;
     const middle = snapshotRoot(root, [], textOf);
     const removedAtQuarantine = countRemoved(corpus.entries, middle);
-    o.log(`quarantined ${n} in ${quarantineSeconds.toFixed(1)} s; ${removedAtQuarantine} of ${corpus.entries.length} side effects removed`);
+    o.log(`quarantined ${n} in ${quarantineSeconds.toFixed(1)} s; ${removedAtQuarantine} of ${corpus.entries.length} side effects removed; agent peak RSS so far ${((peakRss(pid) ?? 0) / 1e6).toFixed(0)} MB`);
     await o.beforeRestore?.(paths, corpus);
     const t1 = performance.now();
     copyFileSync(fixed, join(paths.source, 'defs-2.epqdefs'));
