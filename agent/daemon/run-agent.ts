@@ -1,5 +1,4 @@
 import { availableParallelism } from 'node:os';
-import type { FSWatcher } from 'chokidar';
 import { loadConfig, type AgentConfig } from '../config/index.js';
 import type { AgentEvent, EventSink } from '../events/agent-event.js';
 import type { Forwarder } from '../forward/forwarder.js';
@@ -7,19 +6,21 @@ import { startForwarding } from '../forward/start-forwarding.js';
 import { createEventLogger, type ConsoleMode, type EventLogger } from '../logging/index.js';
 import { openQuarantine, type QuarantineContext } from '../cli/agent-context.js';
 import { purgeQuarantine } from '../quarantine/purge.js';
+import type { RestoreResult } from '../quarantine/restore-item.js';
 import { rescanQuarantine } from '../quarantine/rescan-quarantine.js';
 import { WorkerPool } from '../scan/worker-pool.js';
 import { acquireAgentLock, ensureStateDir, prepareWatchPaths, type AgentLock } from '../runtime/index.js';
 import type { DefinitionsChange } from '../updates/active-definitions.js';
 import { followStore, openUpdateContext, type StoreFollower, type UpdateContext } from '../updates/update-context.js';
 import { startUpdatePolling, type CheckResult, type UpdatePoller } from '../updates/update-source.js';
-import { showPath } from '../fs-path.js';
-import { startFolderWatcher } from '../watch/folder-watcher.js';
+import { showPath, type FsPath } from '../fs-path.js';
 import { OnAccessScanner } from '../watch/on-access-scanner.js';
 import { BurstSweeper } from '../watch/burst-sweep.js';
 import { ScanQueue } from '../watch/scan-queue.js';
+import { WatchedFolders } from '../watch/watched-folders.js';
 import { readStatusFile, writeStatusFile } from './agent-status-file.js';
 import { queueChangedSince } from './catch-up-scan.js';
+import { DetectionBatcher } from './detection-batcher.js';
 import { createDetectionHandler } from './detection-handler.js';
 import { savePendingScans, takePendingScans } from './pending-scans.js';
 
@@ -33,6 +34,17 @@ const BURST_QUIET_MS = 1_500;
 
 /** Quarantines holding less than this are rescanned on the agent's thread (worker start-up costs more). */
 const RESCAN_POOL_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Detections per quarantine batch (one batch at a time): big enough to share fsync rounds in a
+ * storm, small enough that the first items of a storm land within seconds.
+ */
+const QUARANTINE_BATCH = 256;
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 5_000;
+
+/** How often the protected folders are checked for having been deleted and re-created. */
+const PRESENCE_EVERY_MS = 1_000;
 
 const PURGE_EVERY_MS = 3_600_000;
 const STATUS_EVERY_MS = 2_000;
@@ -51,10 +63,13 @@ export class Agent {
   private updates: UpdateContext | null = null;
   private follower: StoreFollower | null = null;
   private poller: UpdatePoller | null = null;
-  private watcher: FSWatcher | null = null;
+  private folders: WatchedFolders | null = null;
   private scanner: OnAccessScanner | null = null;
   private readonly queue: ScanQueue;
   private readonly bursts: BurstSweeper;
+  private batcher: DetectionBatcher | null = null;
+  /** Detections deferred by a stop: scanned again at the next start. */
+  private readonly deferred: FsPath[] = [];
   private timers: NodeJS.Timeout[] = [];
   private rescans: Promise<void> = Promise.resolve();
   private lastCheck: CheckResult | null = null;
@@ -84,13 +99,21 @@ export class Agent {
     const watch = await prepareWatchPaths(c.watch.paths);
     this.updates = await openUpdateContext({ stateDir: c.stateDir, trustedKeyFiles: c.definitions.trustedKeys, keep: c.definitions.keep, events: this.events });
     this.quarantine = await openQuarantine(c, this.events);
+    const store = this.quarantine.store;
+    this.batcher = new DetectionBatcher({
+      quarantineMany: (requests) => store.quarantineMany(requests),
+      maxBatch: QUARANTINE_BATCH,
+      firstDelayMs: RETRY_FIRST_MS,
+      maxDelayMs: RETRY_MAX_MS,
+      onRetry: (count, code, delayMs) => this.events({ name: 'quarantine failed', severity: 'warning', message: `${count} detection(s) not quarantined yet (${code}); trying again in ${delayMs} ms`, data: { count, code, delayMs, retrying: true } }),
+    });
     this.scanner = new OnAccessScanner({
       queue: this.queue,
       maxFileSize: c.scan.maxFileSize,
       exclude: c.watch.exclude,
       events: this.events,
       onDetected: createDetectionHandler({
-        store: this.quarantine.store,
+        batcher: this.batcher,
         root: c.root,
         definitions: this.updates.definitions,
         exceptions: () => this.quarantine!.exceptions.matcher(),
@@ -99,6 +122,7 @@ export class Agent {
           this.quarantined++;
           this.forwarder?.enqueue(id);
         },
+        onDeferred: (path) => this.deferred.push(path),
       }),
     });
     this.scanner.useDatabase(this.updates.definitions.current().database);
@@ -154,11 +178,12 @@ export class Agent {
   }
 
   private async startWatcher(): Promise<void> {
-    this.watcher = await startFolderWatcher({
+    this.folders = new WatchedFolders({
       paths: this.config.watch.paths,
       exclude: this.config.watch.exclude,
       alwaysExcluded: [this.config.stateDir],
       stableMs: this.config.watch.stableMs,
+      presenceEveryMs: PRESENCE_EVERY_MS,
       onFile: (path) => {
         this.queue.push(path);
         this.bursts.note(path);
@@ -172,8 +197,24 @@ export class Agent {
         this.queue.pushFolder(folder);
       },
       onError: (err) => this.events({ name: 'watch error', severity: 'error', message: err.message }),
+      onFolderBack: (path) => this.events({ name: 'watch error', severity: 'warning', message: `protected folder ${path} appeared or was re-created; watching it again and scanning what is in it`, data: { path } }),
+      sweep: (paths, since, skip) => queueChangedSince(paths, this.sweepExcludes(), since, (p) => this.queue.push(p), () => this.stopping, skip),
     });
+    await this.folders.start();
   }
+
+  /**
+   * Restores by the agent write into the protected folders: the watcher sleeps meanwhile
+   * (chokidar re-reading them cost 80-90% of a storm restore), and what the restore wrote is
+   * not scanned again; anything else changed meanwhile is.
+   */
+  private readonly aroundRestore = (restore: () => Promise<RestoreResult[]>): Promise<RestoreResult[]> => {
+    const run = async (): Promise<{ result: RestoreResult[]; wrote: string[] }> => {
+      const result = await restore();
+      return { result, wrote: result.flatMap((r) => (r.ok ? [r.outcome.path] : [])) };
+    };
+    return this.folders ? this.folders.whileWriting(run) : restore();
+  };
 
   /** New definitions: scan with them from now on, then rescan the quarantine (one rescan at a time). */
   private onDefinitionsChange(change: DefinitionsChange): Promise<void> {
@@ -194,6 +235,7 @@ export class Agent {
     let outcomes: Awaited<ReturnType<typeof rescanQuarantine>>;
     try {
       outcomes = await rescanQuarantine(q.store, {
+        aroundRestore: this.aroundRestore,
         engine: change.current.engine,
         sequence: change.current.sequence,
         exceptions: q.exceptions.matcher(),
@@ -212,7 +254,7 @@ export class Agent {
   async applyExceptions(): Promise<void> {
     const q = this.quarantine;
     if (!q) return;
-    await rescanQuarantine(q.store, { exceptions: q.exceptions.matcher(), autoRestore: this.config.quarantine.autoRestore });
+    await rescanQuarantine(q.store, { exceptions: q.exceptions.matcher(), autoRestore: this.config.quarantine.autoRestore, aroundRestore: this.aroundRestore });
   }
 
   private async purge(): Promise<void> {
@@ -257,7 +299,7 @@ export class Agent {
       this.events({ name: 'config reloaded', severity: 'warning', message: 'stateDir and root changes take effect after a restart' });
     }
     this.config = { ...next, stateDir: this.config.stateDir, root: this.config.root };
-    await this.watcher?.close();
+    await this.folders?.close();
     await prepareWatchPaths(this.config.watch.paths);
     await this.startWatcher();
     await this.poller?.stop();
@@ -271,17 +313,22 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopping = true;
     for (const t of this.timers) clearInterval(t);
-    await this.watcher?.close();
+    await this.folders?.close();
     this.bursts.stop();
     await this.bursts.idle();
     await this.poller?.stop();
     await this.follower?.stop();
+    // Detections not yet being worked are deferred (their files untouched) and kept with the
+    // queued paths, so the next start scans them once: the pending list and the quarantine agree.
+    const batching = this.batcher?.stop();
     await this.scanner?.stop();
+    await batching;
     await this.rescans;
     await this.forwarder?.stop();
     // A path in bytes (name not valid UTF-8) is not saved: the catch-up walk at the next start
     // finds it by its ctime, by bytes.
-    await savePendingScans(this.config.stateDir, this.queue.take(Number.MAX_SAFE_INTEGER).filter((p): p is string => typeof p === 'string'));
+    const pending = [...this.deferred, ...this.queue.take(Number.MAX_SAFE_INTEGER)];
+    await savePendingScans(this.config.stateDir, pending.filter((p): p is string => typeof p === 'string'));
     await this.publishStatus();
     this.events({ name: 'agent stopped', severity: 'info', message: `epq agent stopped (pid ${process.pid})` });
     this.quarantine?.close();
@@ -289,3 +336,4 @@ export class Agent {
     await this.lock?.release();
   }
 }
+

@@ -142,14 +142,17 @@ export class PackageEncryptor {
  * handed out before the tag is checked, so callers must treat it as provisional until this
  * returns: a tampered blob throws at the end.
  * @returns the package's metadata bytes (authenticated), or null for a version 1 package.
- * @throws QuarantineError `content` for a damaged or tampered blob, `missing` if it is gone.
+ * @throws QuarantineError `content` for a damaged or tampered blob, `missing` if it is gone,
+ *   `internal` if it can't be opened (EMFILE, EACCES).
  */
 export function decryptPackage(path: string, key: Buffer, id: string, onPlain: (chunk: Buffer) => void): Buffer | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (err) {
-    throw new QuarantineError('missing', `quarantine package ${path} is missing: ${(err as Error).message}`, { id, path }, { cause: err });
+    // Out of descriptors (a storm under a low limit) is no missing package: `internal`, retried.
+    const gone = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new QuarantineError(gone ? 'missing' : 'internal', `quarantine package ${path} ${gone ? 'is missing' : "can't be opened"}: ${(err as Error).message}`, { id, path }, { cause: err });
   }
   try {
     const size = fstatSync(fd).size;

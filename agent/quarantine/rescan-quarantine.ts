@@ -4,7 +4,8 @@ import type { ExceptionMatcher } from '../exceptions/exception-list.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
-import { restoreMany } from './restore-item.js';
+import { restoreMany, type RestoreOptions, type RestoreResult } from './restore-item.js';
+import { transientCode } from './transient-error.js';
 import { scanPackageSync, type PackageScanner } from './scan-package.js';
 
 export interface RescanOutcome {
@@ -27,6 +28,11 @@ export interface RescanOptions {
   readonly exceptions: ExceptionMatcher;
   /** Restore what is no longer detected ("repair and restore files in quarantine silently"). */
   readonly autoRestore: boolean;
+  /**
+   * Runs each restore batch (the agent pauses its watcher around it); absent: `restoreMany`
+   * straight away.
+   */
+  readonly aroundRestore?: (restore: () => Promise<RestoreResult[]>) => Promise<RestoreResult[]>;
 }
 
 /**
@@ -71,14 +77,37 @@ export async function rescanQuarantine(store: QuarantineStore, options: RescanOp
     { items: toRestore.byException, options: { reason: 'an exception covers it' } },
     { items: toRestore.cleared, options: { reason: `no longer detected by definitions sequence ${options.sequence}`, state: 'misfired' } },
   ];
+  const around = options.aroundRestore ?? ((restore) => restore());
   for (const batch of batches) {
-    const results = await restoreMany(store, batch.items.map((i) => i.id), batch.options);
+    if (batch.items.length === 0) continue;
+    const results = await around(() => restoreRetrying(store, batch.items.map((i) => i.id), batch.options));
     for (const [k, r] of results.entries()) {
       const path = batch.items[k]!.originalPath;
       outcomes.push(r.ok ? { id: r.id, path, result: 'restored', reason: batch.options.reason } : { id: r.id, path, result: 'kept', reason: r.error.message });
     }
   }
   return outcomes;
+}
+
+/** Tries of a restore that fails transiently (EMFILE under a low limit), and the first wait. */
+const RESTORE_TRIES = 8;
+const RESTORE_RETRY_MS = 100;
+
+/**
+ * `restoreMany`, with the items that failed for a transient reason (out of file descriptors,
+ * busy) tried again after a growing wait: a storm under a low open-file limit must not leave
+ * false positives held. Each failed try is recorded on the item like any failure.
+ */
+async function restoreRetrying(store: QuarantineStore, ids: readonly string[], options: RestoreOptions): Promise<RestoreResult[]> {
+  const results = await restoreMany(store, ids, options);
+  for (let tryNo = 1; tryNo < RESTORE_TRIES; tryNo++) {
+    const again = results.flatMap((r, k) => (!r.ok && transientCode(r.error) !== null ? [k] : []));
+    if (again.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS * 2 ** (tryNo - 1)));
+    const retried = await restoreMany(store, again.map((k) => ids[k]!), options);
+    again.forEach((k, j) => (results[k] = retried[j]!));
+  }
+  return results;
 }
 
 /** Each item's detections by the new engine (or as recorded, without one), or why it couldn't be scanned. */

@@ -89,6 +89,24 @@ export function abandonRestore(store: QuarantineStore, item: QuarantineItem, tmp
   } catch {
     // Still `restoring` with nothing at its target: the next start puts it back to complete.
   }
-  store.events({ name: 'restore failed', severity: 'error', message: `restore of ${item.originalPath} failed: ${(err as Error).message}`, data: { id: item.id, word } });
+  store.events({ name: 'restore failed', severity: 'error', message: `restore of ${item.originalPath} failed: ${(err as Error).message}`, data: { id: item.id, path: item.originalPath, word } });
   return err instanceof QuarantineError ? err : new QuarantineError('internal', `restore of ${item.id} failed: ${(err as Error).message}`, { id: item.id }, { cause: err });
+}
+
+/**
+ * A restore refused before it began (target occupied, path escaping): the item stays in
+ * quarantine with the error recorded and an event, as a failure later on would leave it.
+ * An id with no held item just gets its `missing` error. Never throws.
+ */
+export function refuseRestore(store: QuarantineStore, id: string, err: unknown): QuarantineError {
+  const error = err instanceof QuarantineError ? err : new QuarantineError('internal', `restore of ${id} failed: ${(err as Error).message}`, { id }, { cause: err });
+  const item = store.records.get(id);
+  if (!item || error.word === 'missing') return error;
+  try {
+    store.records.addError(id, { word: error.word, message: error.message });
+  } catch {
+    // The result still carries the error; only the record lacks it.
+  }
+  store.events({ name: 'restore failed', severity: 'error', message: `restore of ${item.originalPath} failed: ${error.message}`, data: { id, path: item.originalPath, word: error.word } });
+  return error;
 }

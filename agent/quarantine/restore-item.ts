@@ -3,9 +3,9 @@ import { faultPoint } from './fault-injection.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { SampleState } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
-import { abandonRestore, makeParents, restoreTempPath } from './restore-copy.js';
+import { abandonRestore, makeParents, refuseRestore, restoreTempPath } from './restore-copy.js';
 import {
-  asRestoreError, beginRestores, commitRestored, linkIntoPlace, restoreSideEffects, writeTempCopies, type FailRestore, type Restoring,
+  beginRestores, commitRestored, linkIntoPlace, restoreSideEffects, writeTempCopies, type FailRestore, type Restoring,
 } from './restore-steps.js';
 import { chooseRestoreTarget } from './restore-target.js';
 
@@ -88,7 +88,7 @@ export async function restoreMany(store: QuarantineStore, ids: readonly string[]
           bytes += r.item.size;
         }
       } catch (err) {
-        results[i] = { id: ids[i]!, ok: false, error: asRestoreError(err, ids[i]!) };
+        results[i] = { id: ids[i]!, ok: false, error: refuseRestore(store, ids[i]!, err) };
       }
     }
     await restoreChunk(store, chunk, options, results);

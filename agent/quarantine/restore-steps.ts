@@ -1,6 +1,6 @@
 /** Steps 2 to 6 of restoreMany, each for the items of a chunk still going. */
 import { linkSync, unlinkSync } from 'node:fs';
-import { dirnameFsPath, fsPathKey, showPath, type FsPath } from '../fs-path.js';
+import { dirnameFsPath, fsPathKey, fsPathText, showPath, type FsPath } from '../fs-path.js';
 import { describeWriteError } from './write-errors.js';
 import { faultPoint } from './fault-injection.js';
 import { fsyncDirAsync } from './fsync-dir.js';
@@ -8,6 +8,7 @@ import type { DurableFile } from './package-writer.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
+import { isInside, toSystemPath } from './system-path.js';
 import { foldersToSync, removeCreated, writeVerifiedCopy } from './restore-copy.js';
 import type { RestoreOptions, RestoreResult } from './restore-item.js';
 import { putBackItemsSideEffects } from './side-effect-edits.js';
@@ -153,11 +154,14 @@ export function commitRestored(store: QuarantineStore, done: Restored[], options
   }
   for (const { r, notes, daemonReload } of done) {
     unlinkQuietly(store.blobPath(r.item.id));
+    // `path` in the form every event uses (inside the root); `to` says where it went.
+    const target = fsPathText(r.target);
+    const to = showPath(isInside(store.root, target) ? toSystemPath(store.root, r.target) : r.target);
     store.events({
       name: 'restored',
       severity: 'info',
-      message: `${r.item.originalPath} restored to ${showPath(r.target)} (${options.reason})`,
-      data: { id: r.item.id, path: showPath(r.target), reason: options.reason, sideEffects: notes, ...(daemonReload !== undefined && { daemonReload }) },
+      message: `${r.item.originalPath} restored${to === r.item.originalPath ? '' : ` to ${to}`} (${options.reason})`,
+      data: { id: r.item.id, path: r.item.originalPath, to, reason: options.reason, sideEffects: notes, ...(daemonReload !== undefined && { daemonReload }) },
     });
     results[r.index] = { id: r.item.id, ok: true, outcome: { id: r.item.id, path: typeof r.target === 'string' ? r.target : showPath(r.target), notes } };
   }

@@ -92,7 +92,7 @@ async function readUncached(realRoot: string, systemPath: string, maxBytes: numb
       const stat = await handle.stat();
       if (!stat.isFile()) return new ReadSkip(systemPath, 'not a regular file');
       if (stat.size > maxBytes) return new ReadSkip(systemPath, `larger than the ${maxBytes}-byte cap; not read`, 'EFBIG');
-      const bytes = await readUpTo(handle, maxBytes);
+      const bytes = await readUpTo(handle, maxBytes, stat.size);
       if (bytes === undefined) return new ReadSkip(systemPath, `grew past the ${maxBytes}-byte cap while being read`, 'EFBIG');
       return { rooted, bytes, stat };
     } finally {
@@ -104,12 +104,14 @@ async function readUncached(realRoot: string, systemPath: string, maxBytes: numb
   }
 }
 
-async function readUpTo(handle: FileHandle, maxBytes: number): Promise<Buffer | undefined> {
+async function readUpTo(handle: FileHandle, maxBytes: number, expected: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let total = 0;
   for (;;) {
     // Reading one byte past the cap tells a file that grew past it from one exactly at it.
-    const chunk = Buffer.alloc(Math.min(MIB, maxBytes + 1 - total));
+    // Sized by what stat said (plus that byte) rather than a whole MiB: a persistence file is a
+    // few hundred bytes, and a storm's searches read hundreds of them each.
+    const chunk = Buffer.alloc(Math.min(MIB, maxBytes + 1 - total, Math.max(expected - total + 1, 4096)));
     const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
     if (bytesRead === 0) return Buffer.concat(chunks, total);
     chunks.push(chunk.subarray(0, bytesRead));

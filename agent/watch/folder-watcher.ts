@@ -1,6 +1,7 @@
 import { watch, type FSWatcher } from 'chokidar';
 import { isInside } from '../quarantine/system-path.js';
 import { compileExcludes } from '../scan/walk.js';
+import { SettleTimer } from './settle-timer.js';
 
 /** The kernel refused more inotify watches; names the sysctl to raise. */
 export class WatchLimitError extends Error {
@@ -34,8 +35,8 @@ export interface FolderWatcherOptions {
 
 /**
  * On-access scanning's eyes: chokidar over the protected folders. A file created, changed or
- * moved in is reported once its size and time have been stable for `stableMs`, so a file
- * being written is scanned once, complete.
+ * moved in is reported once it has had no notification for `stableMs` (SettleTimer), so a
+ * file being written is scanned once, complete.
  * @returns the watcher, ready (initial crawl done) when the promise resolves.
  * @throws WatchLimitError when the inotify limit is too low for the folders.
  */
@@ -47,12 +48,18 @@ export async function startFolderWatcher(options: FolderWatcherOptions): Promise
     persistent: true,
     followSymlinks: false,
     ignored,
-    awaitWriteFinish: { stabilityThreshold: options.stableMs, pollInterval: Math.max(20, Math.min(100, options.stableMs / 4)) },
   });
-  const onFile = (path: string): void => options.onFile(path);
+  const settle = new SettleTimer(options.stableMs, (path) => options.onFile(path));
+  const onFile = (path: string): void => settle.touch(path);
   watcher.on('add', onFile);
   watcher.on('change', onFile);
   if (options.onUnnamed) watchUnnamed(watcher, options.stableMs, options.onUnnamed);
+  watcher.on('unlink', (path) => settle.forget(path));
+  const close = watcher.close.bind(watcher);
+  watcher.close = async () => {
+    settle.stop();
+    await close();
+  };
   await new Promise<void>((resolve, reject) => {
     const onStartError = (err: unknown): void => reject(toWatchError(err, options.paths));
     watcher.once('error', onStartError);
