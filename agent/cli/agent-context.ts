@@ -1,14 +1,7 @@
 import { existsSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { loadConfig, overridesFromArgv, type AgentConfig } from '../config/index.js';
-import type { EventSink } from '../events/agent-event.js';
-import { ExceptionList } from '../exceptions/exception-list.js';
 import { AGENT_OPTIONS } from '../options/agent-options.js';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
-import { QuarantineStore } from '../quarantine/quarantine-store.js';
-import { recoverStore } from '../quarantine/recover.js';
-import { createSideEffectPort } from '../quarantine/side-effect-adapter.js';
-import { userNamesFrom } from '../quarantine/user-names.js';
 
 /** The system-wide config the installer writes; used when no --config is given. */
 export const DEFAULT_CONFIG_FILE = '/etc/epq/agent.json';
@@ -43,27 +36,4 @@ export function contextYargsOptions(): ReturnType<typeof toYargsOptions> {
   return toYargsOptions(CONTEXT_OPTIONS, { defaults: false });
 }
 
-export interface QuarantineContext {
-  readonly config: AgentConfig;
-  readonly store: QuarantineStore;
-  readonly exceptions: ExceptionList;
-  close(): void;
-}
-
-/**
- * Opens the quarantine of the configured state folder, finishing anything a crash interrupted.
- * @throws ConfigError, DatabaseError, QuarantineError naming what is unusable.
- */
-export async function openQuarantine(config: AgentConfig, events?: EventSink): Promise<QuarantineContext> {
-  const store = new QuarantineStore({
-    stateDir: config.stateDir,
-    root: config.root,
-    computer: hostname(),
-    userNameOf: userNamesFrom(config.root),
-    sideEffects: createSideEffectPort(config.root),
-    ...(events && { events }),
-  });
-  await recoverStore(store);
-  const exceptions = new ExceptionList(store.db);
-  return { config, store, exceptions, close: () => store.close() };
-}
+export { openQuarantine, type QuarantineContext } from '../endpoint/open-quarantine.js';

@@ -29,7 +29,7 @@ export function registerExceptionsCommand(parser: Argv, setExit: SetExit): void 
         const given = (['sha256', 'path', 'signature'] as ExceptionKind[]).filter((k) => a[k] !== undefined);
         if (given.length !== 1) throw new Error('give exactly one of --sha256 HASH, --path PATH, --signature NAME');
         const kind = given[0]!;
-        const ctx = await openQuarantine(await loadCommandConfig(a));
+        const ctx = await openQuarantine(await loadCommandConfig(a), { kind: 'command' });
         try {
           const entry = ctx.exceptions.add(kind, String(a[kind]));
           const outcomes = await rescanQuarantine(ctx.store, { exceptions: ctx.exceptions.matcher(), autoRestore: ctx.config.quarantine.autoRestore });
@@ -47,7 +47,7 @@ export function registerExceptionsCommand(parser: Argv, setExit: SetExit): void 
         }
       })
       .command('list', 'List exceptions', (c) => c.options(toYargsOptions([JSON_OUTPUT_OPTION])), async (argv) => {
-        const ctx = await openQuarantine(await loadCommandConfig(argv as Args));
+        const ctx = await openQuarantine(await loadCommandConfig(argv as Args), { kind: 'command', readOnly: true });
         try {
           const list = ctx.exceptions.list();
           if ((argv as Args).json) process.stdout.write(`${JSON.stringify(list)}\n`);
@@ -58,7 +58,7 @@ export function registerExceptionsCommand(parser: Argv, setExit: SetExit): void 
         }
       })
       .command('remove <id>', 'Remove an exception', (c) => c.positional('id', { type: 'number' }), async (argv) => {
-        const ctx = await openQuarantine(await loadCommandConfig(argv as Args));
+        const ctx = await openQuarantine(await loadCommandConfig(argv as Args), { kind: 'command' });
         try {
           const id = Number((argv as Args).id);
           if (!ctx.exceptions.remove(id)) throw new Error(`no exception ${id}`);

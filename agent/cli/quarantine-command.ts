@@ -22,9 +22,9 @@ const EXPORT_TO: OptionSpec = { key: 'cli.export.to', flag: 'to', type: 'string'
 
 type Args = Record<string, unknown> & { ids?: string[]; id?: string; json?: boolean; yes?: boolean; to?: string; rename?: boolean; all?: boolean };
 
-async function withQuarantine(argv: Args, fn: (ctx: QuarantineContext) => Promise<number>): Promise<number> {
+async function withQuarantine(argv: Args, readOnly: boolean, fn: (ctx: QuarantineContext) => Promise<number>): Promise<number> {
   const config = await loadCommandConfig(argv);
-  const ctx = await openQuarantine(config);
+  const ctx = await openQuarantine(config, { kind: 'command', readOnly });
   try {
     return await fn(ctx);
   } finally {
@@ -51,8 +51,8 @@ async function forEachId(ids: readonly string[], action: (id: string) => Promise
  * `epq quarantine list|show|restore|delete|export|purge`: the local quarantine from the CLI.
  */
 export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void {
-  const run = (fn: (argv: Args, ctx: QuarantineContext) => Promise<number>) => async (argv: unknown) =>
-    setExit(await withQuarantine(argv as Args, (ctx) => fn(argv as Args, ctx)));
+  const run = (fn: (argv: Args, ctx: QuarantineContext) => Promise<number>, readOnly = false) => async (argv: unknown) =>
+    setExit(await withQuarantine(argv as Args, readOnly, (ctx) => fn(argv as Args, ctx)));
   parser.command('quarantine', 'View and manage the local quarantine', (y) =>
     y
       .options(contextYargsOptions())
@@ -60,13 +60,13 @@ export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void 
         const items = argv.all ? ctx.store.records.all() : ctx.store.records.held();
         process.stdout.write(argv.json ? `${JSON.stringify(items)}\n` : `${renderItemTable(items)}\n`);
         return EXIT_CLEAN;
-      }))
+      }, true))
       .command('show <id>', 'Show every detail of one item', (c) => c.positional('id', { type: 'string' }).options(toYargsOptions([JSON_OUTPUT_OPTION])), run(async (argv, ctx) => {
         const item = ctx.store.records.get(String(argv.id));
         if (!item) throw new QuarantineError('missing', `no quarantined item ${String(argv.id)}`);
         process.stdout.write(argv.json ? `${JSON.stringify(item)}\n` : `${renderItemDetails(item)}\n`);
         return EXIT_CLEAN;
-      }))
+      }, true))
       .command('restore <ids..>', 'Restore items to where they were (or --to DIR)', (c) => c.positional('ids', { type: 'string', array: true }).options(toYargsOptions(RESTORE_OPTIONS)), run(async (argv, ctx) => {
         if (!argv.yes && !(await confirm('Are you sure you want to restore the selected files?'))) {
           process.stderr.write('Nothing restored.\n');

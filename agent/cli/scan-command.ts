@@ -75,7 +75,7 @@ async function runScan(args: ScanArgs): Promise<number> {
     ...(args.pub !== undefined && { trustedKeyFiles: args.pub }),
     ...(args['clamav-db'] !== undefined && { clamavDbDir: args['clamav-db'] }),
   });
-  const quarantine = args.action === 'quarantine' ? await openQuarantine(await loadCommandConfig(args)) : null;
+  const quarantine = args.action === 'quarantine' ? await openQuarantine(await loadCommandConfig(args), { kind: 'command' }) : null;
   try {
     const exceptions = await loadExceptions(args, quarantine);
     return await scanAndReport(args, defs, exceptions, quarantine);

@@ -5,7 +5,7 @@ import type { AgentEvent, EventSink } from '../events/agent-event.js';
 import type { Forwarder } from '../forward/forwarder.js';
 import { startForwarding } from '../forward/start-forwarding.js';
 import { createEventLogger, type ConsoleMode, type EventLogger } from '../logging/index.js';
-import { openQuarantine, type QuarantineContext } from '../cli/agent-context.js';
+import { openQuarantine, type QuarantineContext } from '../endpoint/open-quarantine.js';
 import { purgeQuarantine } from '../quarantine/purge.js';
 import { rescanQuarantine } from '../quarantine/rescan-quarantine.js';
 import { WorkerPool } from '../scan/worker-pool.js';
@@ -82,7 +82,7 @@ export class Agent {
     this.logger = createEventLogger({ file: c.log.file, level: c.log.level, maxSize: c.log.maxSize, maxFiles: c.log.maxFiles, console: this.consoleMode });
     const watch = await prepareWatchPaths(c.watch.paths);
     this.updates = await openUpdateContext({ stateDir: c.stateDir, trustedKeyFiles: c.definitions.trustedKeys, keep: c.definitions.keep, events: this.events });
-    this.quarantine = await openQuarantine(c, this.events);
+    this.quarantine = await openQuarantine(c, { kind: 'owner' }, this.events);
     this.scanner = new OnAccessScanner({
       queue: this.queue,
       maxFileSize: c.scan.maxFileSize,

@@ -4,7 +4,7 @@
  * make (the agent quarantining, another `epq` restoring) by polling once a second.
  */
 import type { ReadStream, WriteStream } from 'node:tty';
-import { openQuarantine, type QuarantineContext } from '../cli/agent-context.js';
+import { openQuarantine, type QuarantineContext } from '../endpoint/open-quarantine.js';
 import { EXIT_CLEAN } from '../cli/exit-codes.js';
 import type { AgentConfig } from '../config/index.js';
 import { runTrayAction } from './tray-actions.js';
@@ -30,7 +30,7 @@ const BUSY_TEXT: Readonly<Record<Exclude<TrayEffect['kind'], 'quit'>, string>> =
  *   (before the terminal is taken over, so the message reads normally).
  */
 export async function runTray(config: AgentConfig, input: ReadStream, output: WriteStream): Promise<number> {
-  const ctx = await openQuarantine(config);
+  const ctx = await openQuarantine(config, { kind: 'command', holdLock: false, waitMs: 5_000 });
   try {
     const reader = new StatusReader(config);
     const state = initialState(ctx.store.records.held(), await reader.read());
