@@ -1,11 +1,12 @@
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { deleteItem, exportItem } from '../quarantine/manage-items.js';
+import { connectEndpoint } from '../control/connect-endpoint.js';
+import type { EndpointApi, ItemFailure } from '../endpoint/endpoint-api.js';
 import { purgeQuarantine } from '../quarantine/purge.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
-import { restoreItem } from '../quarantine/restore-item.js';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION } from '../options/scan-options.js';
-import { contextYargsOptions, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
+import { contextYargsOptions, loadCommandConfig, openQuarantine } from './agent-context.js';
 import type { SetExit } from './commands.js';
 import { confirm } from './confirm.js';
 import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
@@ -16,82 +17,101 @@ const ALL: OptionSpec = { key: 'cli.all', flag: 'all', type: 'boolean', default:
 const RESTORE_OPTIONS: readonly OptionSpec[] = [
   { key: 'cli.restore.to', flag: 'to', type: 'string', default: undefined, help: 'Restore into this folder instead of the original place' },
   { key: 'cli.restore.rename', flag: 'rename', type: 'boolean', default: false, help: 'If the target exists, restore beside it as NAME.restored.EXT instead of refusing' },
+  { key: 'cli.restore.allow', flag: 'allow', type: 'boolean', default: true, help: 'Add an exception for the SHA-256 of an item the active definitions still detect, so that it is not quarantined again (--no-allow: restore without it)' },
   YES,
 ];
 const EXPORT_TO: OptionSpec = { key: 'cli.export.to', flag: 'to', type: 'string', default: undefined, help: 'Folder to write the decrypted copy into' };
 
-type Args = Record<string, unknown> & { ids?: string[]; id?: string; json?: boolean; yes?: boolean; to?: string; rename?: boolean; all?: boolean };
+type Args = Record<string, unknown> & { ids?: string[]; id?: string; json?: boolean; yes?: boolean; to?: string; rename?: boolean; all?: boolean; allow?: boolean };
 
-async function withQuarantine(argv: Args, readOnly: boolean, fn: (ctx: QuarantineContext) => Promise<number>): Promise<number> {
-  const config = await loadCommandConfig(argv);
-  const ctx = await openQuarantine(config, { kind: 'command', readOnly });
+/** Opens the endpoint (the agent's through its socket when it runs), runs `fn`, closes it. */
+async function withEndpoint(argv: Args, readOnly: boolean, fn: (endpoint: EndpointApi) => Promise<number>): Promise<number> {
+  const endpoint = await connectEndpoint(await loadCommandConfig(argv), { readOnly });
   try {
-    return await fn(ctx);
+    return await fn(endpoint);
   } finally {
-    ctx.close();
+    endpoint.close();
   }
 }
 
-/** Runs `action` per id, printing one line each; exit 2 if any failed. */
-async function forEachId(ids: readonly string[], action: (id: string) => Promise<string>): Promise<number> {
-  let code = EXIT_CLEAN;
-  for (const id of ids) {
-    try {
-      process.stdout.write(`${await action(id)}\n`);
-    } catch (err) {
-      if (!(err instanceof QuarantineError)) throw err;
-      process.stderr.write(`epq: ${id}: ${err.message}\n`);
-      code = EXIT_ERROR;
-    }
-  }
-  return code;
+/** Prints each failure; exit 2 if any. */
+function reportFailures(failed: readonly ItemFailure[]): number {
+  for (const f of failed) process.stderr.write(`epq: ${f.id}: ${f.message}\n`);
+  return failed.length > 0 ? EXIT_ERROR : EXIT_CLEAN;
+}
+
+/** The question before a restore: says which items stay detected and what restoring them does. */
+async function confirmRestore(endpoint: EndpointApi, ids: readonly string[], allow: boolean): Promise<boolean> {
+  const still = await endpoint.checkRestore(ids);
+  const lines = still.map((s) => allow
+    ? `${s.id} (${s.path}) is still detected by ${s.signatures.join(', ')}; restoring adds an exception for it.`
+    : `${s.id} (${s.path}) is still detected by ${s.signatures.join(', ')}; restored without an exception (--no-allow), the agent will quarantine it again.`);
+  for (const line of lines) process.stderr.write(`${line}\n`);
+  return confirm('Are you sure you want to restore the selected files?');
 }
 
 /**
- * `epq quarantine list|show|restore|delete|export|purge`: the local quarantine from the CLI.
+ * `epq quarantine list|show|restore|delete|export|purge`: the local quarantine from the CLI,
+ * through the running agent when there is one.
  */
 export function registerQuarantineCommand(parser: Argv, setExit: SetExit): void {
-  const run = (fn: (argv: Args, ctx: QuarantineContext) => Promise<number>, readOnly = false) => async (argv: unknown) =>
-    setExit(await withQuarantine(argv as Args, readOnly, (ctx) => fn(argv as Args, ctx)));
+  const run = (fn: (argv: Args, endpoint: EndpointApi) => Promise<number>, readOnly = false) => async (argv: unknown) =>
+    setExit(await withEndpoint(argv as Args, readOnly, (endpoint) => fn(argv as Args, endpoint)));
   parser.command('quarantine', 'View and manage the local quarantine', (y) =>
     y
       .options(contextYargsOptions())
-      .command('list', 'List quarantined items (the guide\'s columns)', (c) => c.options(toYargsOptions([JSON_OUTPUT_OPTION, ALL])), run(async (argv, ctx) => {
-        const items = argv.all ? ctx.store.records.all() : ctx.store.records.held();
+      .command('list', 'List quarantined items (the guide\'s columns)', (c) => c.options(toYargsOptions([JSON_OUTPUT_OPTION, ALL])), run(async (argv, endpoint) => {
+        const items = await endpoint.listItems(argv.all === true);
         process.stdout.write(argv.json ? `${JSON.stringify(items)}\n` : `${renderItemTable(items)}\n`);
         return EXIT_CLEAN;
       }, true))
-      .command('show <id>', 'Show every detail of one item', (c) => c.positional('id', { type: 'string' }).options(toYargsOptions([JSON_OUTPUT_OPTION])), run(async (argv, ctx) => {
-        const item = ctx.store.records.get(String(argv.id));
+      .command('show <id>', 'Show every detail of one item', (c) => c.positional('id', { type: 'string' }).options(toYargsOptions([JSON_OUTPUT_OPTION])), run(async (argv, endpoint) => {
+        const item = (await endpoint.listItems(true)).find((i) => i.id === String(argv.id));
         if (!item) throw new QuarantineError('missing', `no quarantined item ${String(argv.id)}`);
         process.stdout.write(argv.json ? `${JSON.stringify(item)}\n` : `${renderItemDetails(item)}\n`);
         return EXIT_CLEAN;
       }, true))
-      .command('restore <ids..>', 'Restore items to where they were (or --to DIR)', (c) => c.positional('ids', { type: 'string', array: true }).options(toYargsOptions(RESTORE_OPTIONS)), run(async (argv, ctx) => {
-        if (!argv.yes && !(await confirm('Are you sure you want to restore the selected files?'))) {
+      .command('restore <ids..>', 'Restore items to where they were (or --to DIR); one still detected gets an exception unless --no-allow', (c) => c.positional('ids', { type: 'string', array: true }).options(toYargsOptions(RESTORE_OPTIONS)), run(async (argv, endpoint) => {
+        const ids = argv.ids ?? [];
+        const allow = argv.allow !== false;
+        if (!argv.yes && !(await confirmRestore(endpoint, ids, allow))) {
           process.stderr.write('Nothing restored.\n');
           return EXIT_ERROR;
         }
-        return forEachId(argv.ids ?? [], async (id) => {
-          const out = await restoreItem(ctx.store, id, { reason: 'restored by user', ...(argv.to !== undefined && { to: argv.to }), rename: argv.rename === true });
-          return [`${id}: restored to ${out.path}`, ...out.notes.map((n) => `  ${n}`)].join('\n');
-        });
+        const report = await endpoint.restore({ ids, allow, rename: argv.rename === true, ...(argv.to !== undefined && { to: resolve(argv.to) }) });
+        if (argv.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+        for (const r of argv.json ? [] : report.restored) process.stdout.write([`${r.id}: restored to ${r.path}`, ...r.notes.map((n) => `  ${n}`)].join('\n') + '\n');
+        for (const a of report.allowed) process.stderr.write(`epq: ${a.id}: still detected by ${a.signatures.join(', ')}: exception added for SHA-256 ${a.sha256}\n`);
+        for (const s of report.stillDetected) process.stderr.write(`epq: warning: ${s.id}: still detected by ${s.signatures.join(', ')} and restored without an exception: the agent will quarantine it again\n`);
+        return reportFailures(report.failed);
       }))
-      .command('delete <ids..>', 'Delete items from the quarantine for good', (c) => c.positional('ids', { type: 'string', array: true }).options(toYargsOptions([YES])), run(async (argv, ctx) => {
+      .command('delete <ids..>', 'Delete items from the quarantine for good', (c) => c.positional('ids', { type: 'string', array: true }).options(toYargsOptions([YES])), run(async (argv, endpoint) => {
         if (!argv.yes && !(await confirm('Are you sure you want to delete the selected files?'))) {
           process.stderr.write('Nothing deleted.\n');
           return EXIT_ERROR;
         }
-        return forEachId(argv.ids ?? [], async (id) => `${id}: deleted (${deleteItem(ctx.store, id, 'deleted by user').originalPath})`);
+        const report = await endpoint.deleteItems(argv.ids ?? []);
+        for (const d of report.done) process.stdout.write(`${d.id}: deleted (${d.path})\n`);
+        return reportFailures(report.failed);
       }))
-      .command('export <id>', 'Write a decrypted copy for analysis; the item stays in quarantine', (c) => c.positional('id', { type: 'string' }).options(toYargsOptions([EXPORT_TO])).demandOption('to'), run(async (argv, ctx) =>
-        forEachId([String(argv.id)], async (id) => `${id}: exported to ${exportItem(ctx.store, id, String(argv.to))}`)))
-      .command('purge', 'Apply the size and age limits now (oldest first)', (c) => c.options(toYargsOptions([JSON_OUTPUT_OPTION])), run(async (argv, ctx) => {
-        const purged = purgeQuarantine(ctx.store, ctx.config.quarantine);
-        if (argv.json) process.stdout.write(`${JSON.stringify(purged.map((i) => i.id))}\n`);
-        else process.stdout.write(purged.length === 0 ? 'Nothing to purge: the quarantine is within its limits.\n' : `${purged.map((i) => `${i.id}: purged (${i.originalPath})`).join('\n')}\n`);
-        return EXIT_CLEAN;
+      .command('export <id>', 'Write a decrypted copy for analysis; the item stays in quarantine', (c) => c.positional('id', { type: 'string' }).options(toYargsOptions([EXPORT_TO])).demandOption('to'), run(async (argv, endpoint) => {
+        // The agent may run in another folder: it gets an absolute path.
+        const report = await endpoint.exportItems([String(argv.id)], resolve(String(argv.to)));
+        for (const d of report.done) process.stdout.write(`${d.id}: exported to ${d.path}\n`);
+        return reportFailures(report.failed);
       }))
+      .command('purge', 'Apply the size and age limits now (oldest first)', (c) => c.options(toYargsOptions([JSON_OUTPUT_OPTION])), async (argv) => {
+        const a = argv as Args;
+        const ctx = await openQuarantine(await loadCommandConfig(a), { kind: 'command' });
+        try {
+          const purged = purgeQuarantine(ctx.store, ctx.config.quarantine);
+          if (a.json) process.stdout.write(`${JSON.stringify(purged.map((i) => i.id))}\n`);
+          else process.stdout.write(purged.length === 0 ? 'Nothing to purge: the quarantine is within its limits.\n' : `${purged.map((i) => `${i.id}: purged (${i.originalPath})`).join('\n')}\n`);
+          setExit(EXIT_CLEAN);
+        } finally {
+          ctx.close();
+        }
+      })
       .demandCommand(1, 'Name a quarantine command: list, show, restore, delete, export, purge'),
   );
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { loadScanDefinitions, type ScanDefinitions } from '../../definitions/load-scan-definitions.js';
 import type { Detection } from '../../scanner/types.js';
@@ -13,6 +13,10 @@ import { ProgressLine } from '../scan/progress-line.js';
 import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
 import { sha256File } from '../scan/sha256-file.js';
 import { openDatabase } from '../store/open-database.js';
+import { connectAgent } from '../control/control-client.js';
+import { RemoteEndpoint } from '../control/remote-endpoint.js';
+import type { ScanReport } from '../endpoint/endpoint-api.js';
+import { openUpdateContext } from '../updates/update-context.js';
 import { contextYargsOptions, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
 import type { SetExit } from './commands.js';
 import { TRUSTED_KEYS_OPTION } from './defs-options.js';
@@ -69,12 +73,60 @@ async function loadExceptions(args: ScanArgs, quarantine: QuarantineContext | nu
   }
 }
 
+/**
+ * A report-only scan without --defs/--clamav-db goes to the running agent (clamdscan style: its
+ * loaded set, no engine load here). Null when no agent runs.
+ */
+async function scanThroughAgent(args: ScanArgs): Promise<number | null> {
+  if (args.action !== 'report' || args.defs !== undefined || args['clamav-db'] !== undefined) return null;
+  const config = await loadCommandConfig(args);
+  const client = await connectAgent(config.stateDir);
+  if (!client) return null;
+  const endpoint = new RemoteEndpoint(client);
+  try {
+    const report = await endpoint.scan({ paths: args.paths.map((p) => resolve(p)), exclude: args.exclude, maxFileSize: args['max-filesize'], followSymlinks: args['follow-symlinks'], jobs: args.jobs });
+    return printAgentReport(args, report);
+  } finally {
+    endpoint.close();
+  }
+}
+
+function printAgentReport(args: ScanArgs, report: ScanReport): number {
+  const label = `${report.definitions.label} (as the running agent uses them)`;
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ definitions: { label, sequence: report.definitions.sequence, signatures: report.definitions.signatures }, detections: report.detections, errors: report.errors, quarantined: [], summary: report.summary })}\n`);
+  } else {
+    for (const d of report.detections) process.stdout.write(`${d.path}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}\n`);
+    for (const e of report.errors) process.stderr.write(`${e.path}: ERROR ${e.message}\n`);
+    process.stdout.write(formatScanSummary(report.summary, label, report.definitions.signatures, null));
+  }
+  if (report.summary.detections > 0) return EXIT_DETECTIONS;
+  return report.summary.errors > 0 || report.errors.length > 0 ? EXIT_ERROR : EXIT_CLEAN;
+}
+
+/**
+ * The definitions of a scan here: --defs or --clamav-db when given, else the store's active set
+ * (what an agent would run), else the built-in set. A report-only scan creates no state.
+ */
+async function chooseDefinitions(args: ScanArgs): Promise<ScanDefinitions> {
+  if (args.defs !== undefined || args['clamav-db'] !== undefined) {
+    return loadScanDefinitions({
+      ...(args.defs !== undefined && { defsFile: args.defs }),
+      ...(args.pub !== undefined && { trustedKeyFiles: args.pub }),
+      ...(args['clamav-db'] !== undefined && { clamavDbDir: args['clamav-db'] }),
+    });
+  }
+  const config = await loadCommandConfig(args);
+  if (!existsSync(join(config.stateDir, 'definitions'))) return loadScanDefinitions({});
+  const ctx = await openUpdateContext({ stateDir: config.stateDir, trustedKeyFiles: args.pub ?? config.definitions.trustedKeys, keep: config.definitions.keep });
+  const active = ctx.definitions.current();
+  return { label: `${active.label} (the store's active set; no agent running)`, sequence: active.sequence, signatureCount: active.signatureCount, database: active.database, meta: active.meta };
+}
+
 async function runScan(args: ScanArgs): Promise<number> {
-  const defs = await loadScanDefinitions({
-    ...(args.defs !== undefined && { defsFile: args.defs }),
-    ...(args.pub !== undefined && { trustedKeyFiles: args.pub }),
-    ...(args['clamav-db'] !== undefined && { clamavDbDir: args['clamav-db'] }),
-  });
+  const viaAgent = await scanThroughAgent(args);
+  if (viaAgent !== null) return viaAgent;
+  const defs = await chooseDefinitions(args);
   const quarantine = args.action === 'quarantine' ? await openQuarantine(await loadCommandConfig(args), { kind: 'command' }) : null;
   try {
     const exceptions = await loadExceptions(args, quarantine);

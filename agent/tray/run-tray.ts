@@ -5,7 +5,8 @@
  */
 import type { ReadStream, WriteStream } from 'node:tty';
 import { openQuarantine, type QuarantineContext } from '../endpoint/open-quarantine.js';
-import { EXIT_CLEAN } from '../cli/exit-codes.js';
+import { connectEndpoint } from '../control/connect-endpoint.js';
+import type { EndpointApi } from '../endpoint/endpoint-api.js';
 import type { AgentConfig } from '../config/index.js';
 import { runTrayAction } from './tray-actions.js';
 import { renderTray } from './tray-render.js';
@@ -30,14 +31,18 @@ const BUSY_TEXT: Readonly<Record<Exclude<TrayEffect['kind'], 'quit'>, string>> =
  *   (before the terminal is taken over, so the message reads normally).
  */
 export async function runTray(config: AgentConfig, input: ReadStream, output: WriteStream): Promise<number> {
-  const ctx = await openQuarantine(config, { kind: 'command', holdLock: false, waitMs: 5_000 });
+  // Actions go to the running agent when there is one; the list is read from the store.
+  const endpoint = await connectEndpoint(config, { holdLock: false });
+  let ctx: QuarantineContext | null = null;
   try {
+    ctx = await openQuarantine(config, { kind: 'command', readOnly: true, holdLock: false });
     const reader = new StatusReader(config);
     const state = initialState(ctx.store.records.held(), await reader.read());
-    await new TraySession(ctx, reader, openTerminal(input, output), state).run();
-    return EXIT_CLEAN;
+    await new TraySession(ctx, endpoint, reader, openTerminal(input, output), state).run();
+    return 0;
   } finally {
-    ctx.close();
+    ctx?.close();
+    endpoint.close();
   }
 }
 
@@ -48,6 +53,7 @@ class TraySession {
 
   constructor(
     private readonly ctx: QuarantineContext,
+    private readonly endpoint: EndpointApi,
     private readonly reader: StatusReader,
     private readonly terminal: TrayTerminal,
     private state: TrayState,
@@ -90,7 +96,7 @@ class TraySession {
   private async perform(effect: Exclude<TrayEffect, { kind: 'quit' }>): Promise<void> {
     this.state = { ...this.state, mode: { kind: 'busy', text: BUSY_TEXT[effect.kind] }, message: null };
     this.render();
-    const message = await runTrayAction(this.ctx, effect);
+    const message = await runTrayAction(this.endpoint, effect);
     const selected = effect.kind === 'update' ? this.state.selected : new Set<string>();
     this.state = withItems({ ...this.state, mode: { kind: 'list' }, message, selected }, this.ctx.store.records.held());
     if (effect.kind === 'update') this.state = { ...this.state, status: await this.reader.read() };
