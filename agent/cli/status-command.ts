@@ -48,7 +48,7 @@ function describeDefinitions(d: EndpointStatus['definitions']): string {
   const created = d.created ? `, created ${d.created}` : '';
   const certified = d.certified === null ? '' : d.certified ? ', certified' : ', not certified';
   const since = d.switchedAt ? `, active since ${d.switchedAt}` : '';
-  return `${name}${created}${certified}${since}`;
+  return `${name}${created}${since}${certified}`;
 }
 
 function describeVerdict(v: Verdict): string {
