@@ -1,34 +1,22 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { loadScanDefinitions, type ScanDefinitions } from '../../definitions/load-scan-definitions.js';
-import type { Detection } from '../../scanner/types.js';
-import { ExceptionList, type ExceptionMatcher } from '../exceptions/exception-list.js';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
-import { QuarantineError } from '../quarantine/quarantine-errors.js';
-import type { QuarantineRequest } from '../quarantine/quarantine-store.js';
-import { toSystemPath } from '../quarantine/system-path.js';
-import { ProgressLine } from '../scan/progress-line.js';
-import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
-import { sha256File } from '../scan/sha256-file.js';
-import { openDatabase } from '../store/open-database.js';
+import { TRUSTED_KEYS_OPTION } from '../options/trusted-keys-option.js';
 import { connectAgent } from '../control/control-client.js';
 import { RemoteEndpoint } from '../control/remote-endpoint.js';
 import type { ScanReport } from '../endpoint/endpoint-api.js';
-import { openUpdateContext } from '../updates/update-context.js';
-import { contextYargsOptions, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
+import { contextYargsOptions, loadCommandConfig } from './agent-context.js';
 import type { SetExit } from './commands.js';
-import { TRUSTED_KEYS_OPTION } from './defs-options.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
-import { formatScanSummary, type JsonDetection } from './scan-report.js';
+import { formatScanSummary } from './scan-report.js';
 
 const ACTION_OPTION: OptionSpec = {
   key: 'scan.action', flag: 'action', type: 'string', choices: ['report', 'quarantine'], default: 'report',
   help: 'What to do with a detection: report it, or move it and its side effects into the quarantine',
 };
 
-interface ScanArgs extends Record<string, unknown> {
+export interface ScanArgs extends Record<string, unknown> {
   paths: string[];
   json: boolean;
   action: 'report' | 'quarantine';
@@ -57,20 +45,6 @@ export function registerScanCommand(parser: Argv, setExit: SetExit): void {
         .epilog('Exit status: 0 nothing found, 1 detections, 2 errors (and no detections).'),
     async (argv) => setExit(await runScan(argv as unknown as ScanArgs)),
   );
-}
-
-/** Exceptions of the agent's state folder, if it has one (a report-only scan creates nothing). */
-async function loadExceptions(args: ScanArgs, quarantine: QuarantineContext | null): Promise<ExceptionMatcher | null> {
-  if (quarantine) return quarantine.exceptions.matcher();
-  const config = await loadCommandConfig(args);
-  const dbPath = join(config.stateDir, 'agent.db');
-  if (!existsSync(dbPath)) return null;
-  const db = openDatabase(dbPath);
-  try {
-    return new ExceptionList(db).matcher();
-  } finally {
-    db.close();
-  }
 }
 
 /**
@@ -104,124 +78,10 @@ function printAgentReport(args: ScanArgs, report: ScanReport): number {
   return report.summary.errors > 0 || report.errors.length > 0 ? EXIT_ERROR : EXIT_CLEAN;
 }
 
-/**
- * The definitions of a scan here: --defs or --clamav-db when given, else the store's active set
- * (what an agent would run), else the built-in set. A report-only scan creates no state.
- */
-async function chooseDefinitions(args: ScanArgs): Promise<ScanDefinitions> {
-  if (args.defs !== undefined || args['clamav-db'] !== undefined) {
-    return loadScanDefinitions({
-      ...(args.defs !== undefined && { defsFile: args.defs }),
-      ...(args.pub !== undefined && { trustedKeyFiles: args.pub }),
-      ...(args['clamav-db'] !== undefined && { clamavDbDir: args['clamav-db'] }),
-    });
-  }
-  const config = await loadCommandConfig(args);
-  if (!existsSync(join(config.stateDir, 'definitions'))) return loadScanDefinitions({});
-  const ctx = await openUpdateContext({ stateDir: config.stateDir, trustedKeyFiles: args.pub ?? config.definitions.trustedKeys, keep: config.definitions.keep });
-  const active = ctx.definitions.current();
-  return { label: `${active.label} (the store's active set; no agent running)`, sequence: active.sequence, signatureCount: active.signatureCount, database: active.database, meta: active.meta };
-}
-
 async function runScan(args: ScanArgs): Promise<number> {
   const viaAgent = await scanThroughAgent(args);
   if (viaAgent !== null) return viaAgent;
-  const defs = await chooseDefinitions(args);
-  const quarantine = args.action === 'quarantine' ? await openQuarantine(await loadCommandConfig(args), { kind: 'command' }) : null;
-  try {
-    const exceptions = await loadExceptions(args, quarantine);
-    return await scanAndReport(args, defs, exceptions, quarantine);
-  } finally {
-    quarantine?.close();
-  }
+  const { runLocalScan } = await import('./scan-local.js');
+  return runLocalScan(args);
 }
 
-async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: ExceptionMatcher | null, quarantine: QuarantineContext | null): Promise<number> {
-  const out = process.stdout;
-  const progress = !args.json && process.stderr.isTTY ? new ProgressLine(process.stderr) : null;
-  const detections: JsonDetection[] = [];
-  const errors: { path: string; code?: string; message: string }[] = [];
-  const toQuarantine: { path: string; dev: number; ino: number; detections: readonly Detection[] }[] = [];
-  const say = (line: string, stream: NodeJS.WriteStream = out): void => {
-    progress?.clear();
-    stream.write(`${line}\n`);
-  };
-  const onEvent = (e: ScanEvent): void => {
-    if (e.type === 'found') progress?.addFound(e.size);
-    else if (e.type === 'scanned') {
-      progress?.addScanned(e.size, e.detections.length);
-      for (const d of e.detections) {
-        detections.push({ path: e.path, signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
-        if (!args.json) say(`${e.path}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
-      }
-      if (quarantine && e.detections.length > 0) toQuarantine.push(e);
-    } else if (e.type === 'error') {
-      errors.push({ path: e.path, ...(e.code !== undefined && { code: e.code }), message: e.message });
-      if (!args.json) say(`${e.path}: ERROR ${e.message}`, process.stderr);
-    }
-  };
-  const summary = await scanTree(defs.database, {
-    paths: args.paths,
-    jobs: args.jobs,
-    followSymlinks: args['follow-symlinks'],
-    exclude: args.exclude,
-    maxFileSize: args['max-filesize'],
-    ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(path, found, () => sha256File(path)) }),
-  }, onEvent);
-  progress?.clear();
-  const quarantined = quarantine ? await quarantineAll(quarantine, defs, toQuarantine, args.json ? () => {} : say, errors) : [];
-  if (args.json) {
-    detections.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.signature < b.signature ? -1 : 1));
-    out.write(`${JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, quarantined, summary })}\n`);
-  } else {
-    out.write(formatScanSummary(summary, defs.label, defs.signatureCount, quarantine ? quarantined.length : null));
-  }
-  if (summary.detections > 0) return EXIT_DETECTIONS;
-  return summary.errors > 0 || errors.length > 0 ? EXIT_ERROR : EXIT_CLEAN;
-}
-
-/**
- * Quarantines every detection of the scan in one batch (a few fsync rounds for all of them).
- * A file that can't be quarantined is reported and the others go on.
- */
-async function quarantineAll(
-  ctx: QuarantineContext,
-  defs: ScanDefinitions,
-  found: readonly { path: string; dev: number; ino: number; detections: readonly Detection[] }[],
-  say: (line: string) => void,
-  errors: { path: string; message: string }[],
-): Promise<{ path: string; id: string }[]> {
-  const done: { path: string; id: string }[] = [];
-  const requests: QuarantineRequest[] = [];
-  const accepted: (typeof found)[number][] = [];
-  for (const f of found) {
-    try {
-      const companions = f.detections.flatMap((d) => defs.meta.sideEffects[d.signature]?.companions ?? []);
-      requests.push({
-        path: toSystemPath(ctx.config.root, f.path),
-        detections: f.detections,
-        definitionsSequence: defs.sequence ?? 0,
-        companions,
-        expected: { dev: f.dev, ino: f.ino },
-      });
-      accepted.push(f);
-    } catch (err) {
-      if (!(err instanceof QuarantineError)) throw err;
-      errors.push({ path: f.path, message: `not quarantined: ${err.message}` });
-      say(`${f.path}: ERROR not quarantined: ${err.message}`);
-    }
-  }
-  const results = await ctx.store.quarantineMany(requests);
-  for (const [i, r] of results.entries()) {
-    const f = accepted[i]!;
-    if (!r.ok) {
-      errors.push({ path: f.path, message: `not quarantined: ${r.error.message}` });
-      say(`${f.path}: ERROR not quarantined: ${r.error.message}`);
-      continue;
-    }
-    const { item, originalRemoved } = r.outcome;
-    done.push({ path: f.path, id: item.id });
-    say(`${f.path}: quarantined as ${item.id}${originalRemoved ? '' : ' (the original changed meanwhile and was left in place)'}${item.sideEffects.length > 0 ? ` with ${item.sideEffects.length} side effect(s)` : ''}`);
-  }
-  return done;
-}
