@@ -13,6 +13,7 @@ const KINDS: readonly ExceptionKind[] = ['sha256', 'path', 'signature'];
 const HANDLERS: Readonly<Record<string, Handler>> = {
   ping: async () => ({ pid: process.pid }),
   status: (e) => e.status(),
+  config: (e) => e.effectiveConfig(),
   list: (e, a) => e.listItems(bool(a, 'all')),
   checkRestore: (e, a) => e.checkRestore(strings(a, 'ids')),
   restore: (e, a) => e.restore({ ids: strings(a, 'ids'), allow: bool(a, 'allow'), rename: bool(a, 'rename'), ...optionalString(a, 'to') }),

@@ -5,6 +5,7 @@ import type {
   DefinitionsReport, EndpointApi, ExceptionReport, ItemsReport, RestoreReport, RestoreRequest, ScanReport, ScanRequest, StillDetected,
 } from '../endpoint/endpoint-api.js';
 import type { EndpointStatus } from '../endpoint/endpoint-status.js';
+import type { AgentConfig } from '../config/index.js';
 import type { ControlClient } from './control-client.js';
 
 export class RemoteEndpoint implements EndpointApi {
@@ -62,6 +63,10 @@ export class RemoteEndpoint implements EndpointApi {
 
   status(): Promise<EndpointStatus> {
     return this.client.request('status');
+  }
+
+  effectiveConfig(): Promise<AgentConfig> {
+    return this.client.request('config');
   }
 
   close(): void {

@@ -131,8 +131,12 @@ export class Agent {
   /** The control socket: the CLI and the tray reach this agent's endpoint through it. */
   private startControl(): Promise<ControlServer> {
     const updates = this.updates!;
+    const configOf = (): AgentConfig => this.config;
     const endpoint = new LocalEndpoint({
-      config: this.config,
+      // The config as it is now: a SIGHUP reload changes the source the endpoint updates from.
+      get config() {
+        return configOf();
+      },
       quarantine: this.quarantine!,
       updates: async () => updates,
       describeStatus: () => this.liveStatus(),

@@ -6,6 +6,7 @@
 import type { ExceptionEntry, ExceptionKind } from '../exceptions/exception-list.js';
 import type { QuarantineItem } from '../quarantine/quarantine-item.js';
 import type { EndpointStatus } from './endpoint-status.js';
+import type { AgentConfig } from '../config/index.js';
 
 export interface ItemFailure {
   readonly id: string;
@@ -84,5 +85,7 @@ export interface EndpointApi {
   update(): Promise<DefinitionsReport>;
   rollback(): Promise<DefinitionsReport>;
   status(): Promise<EndpointStatus>;
+  /** The configuration in effect (the running agent's, flags included), secrets left out. */
+  effectiveConfig(): Promise<AgentConfig>;
   close(): void;
 }

@@ -209,6 +209,11 @@ export class LocalEndpoint implements EndpointApi {
     return this.parts.describeStatus();
   }
 
+  async effectiveConfig(): Promise<AgentConfig> {
+    const c = this.parts.config;
+    return { ...c, central: { ...c.central, token: c.central.token === null ? null : '(set)' } };
+  }
+
   /** Warnings and errors the last definitions command raised, except the refusal it reports itself. */
   private warnings(refusedPackage?: string): string[] {
     const events = this.parts.events;

@@ -17,7 +17,7 @@ interface Item {
 }
 
 /** Sends raw bytes to the control socket and returns the first answer line. */
-function rawRequest(socketPath: string, bytes: string | Buffer): Promise<{ ok: boolean; error?: { code: string; message: string } }> {
+function rawRequest(socketPath: string, bytes: string | Buffer): Promise<{ ok: boolean; error?: { code: string; message: string }; result?: unknown }> {
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
     let text = '';
@@ -104,6 +104,8 @@ describe('the control socket between the CLI and a running agent', () => {
     expect(await rawRequest(path, '{"v":1,"op":"restore","args":{"ids":"x"}}\n')).toMatchObject({ ok: false, error: { code: 'bad-args' } });
     expect(await rawRequest(path, Buffer.alloc(2 * 1024 * 1024, 'a'))).toMatchObject({ ok: false, error: { code: 'too-large' } });
     expect(await rawRequest(path, '{"v":1,"op":"ping"}\n')).toMatchObject({ ok: true });
+    // The agent publishes the configuration it runs with (flags included).
+    expect(await rawRequest(path, '{"v":1,"op":"config"}\n')).toMatchObject({ ok: true, result: { stateDir, log: { file: null } } });
   });
 
   it('two CLIs restoring one item: one wins, the other is told; the file is not quarantined again', async () => {
