@@ -89,6 +89,17 @@ describe('the control socket between the CLI and a running agent', () => {
     expect(r.code).toBe(1);
   });
 
+  it('--defs accepts the store\'s own set file', async () => {
+    const file = join(dir, 'sample2.txt');
+    await writeFile(file, `a ${MARKER} b\n`);
+    const setFile = join(stateDir, 'definitions', 'defs-1.epqset');
+    expect(existsSync(setFile)).toBe(true);
+    const r = await runCli(['scan', '--defs', setFile, '--pub', join(dir, 'k.pub'), file, ...ctx]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('Test.Marker FOUND');
+    expect(r.code).toBe(1);
+  });
+
   it('status tells what the agent runs and a verdict', async () => {
     const r = await runCli(['status', '--json', ...ctx]);
     const s = JSON.parse(r.stdout) as { running: boolean; definitions: { sequence: number; certified: boolean }; health: string; reasons: string[] };
