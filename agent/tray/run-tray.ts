@@ -11,7 +11,6 @@ import type { AgentConfig } from '../config/index.js';
 import { runTrayAction } from './tray-actions.js';
 import { renderTray } from './tray-render.js';
 import { handleKey, initialState, withItems, type TrayEffect, type TrayKey, type TrayState } from './tray-state.js';
-import { StatusReader } from '../status/status-reader.js';
 import { openTerminal, type TrayTerminal } from './tray-terminal.js';
 
 /** How often the store and the status are looked at for changes made by others. */
@@ -36,9 +35,9 @@ export async function runTray(config: AgentConfig, input: ReadStream, output: Wr
   let ctx: QuarantineContext | null = null;
   try {
     ctx = await openQuarantine(config, { kind: 'command', readOnly: true, holdLock: false });
-    const reader = new StatusReader(config);
-    const state = initialState(ctx.store.records.held(), await reader.read());
-    await new TraySession(ctx, endpoint, reader, openTerminal(input, output), state).run();
+    // The header shows what `epq status` shows: the running agent's own account when it runs.
+    const state = initialState(ctx.store.records.held(), await endpoint.status());
+    await new TraySession(ctx, endpoint, openTerminal(input, output), state).run();
     return 0;
   } finally {
     ctx?.close();
@@ -54,7 +53,6 @@ class TraySession {
   constructor(
     private readonly ctx: QuarantineContext,
     private readonly endpoint: EndpointApi,
-    private readonly reader: StatusReader,
     private readonly terminal: TrayTerminal,
     private state: TrayState,
   ) {
@@ -99,7 +97,7 @@ class TraySession {
     const message = await runTrayAction(this.endpoint, effect);
     const selected = effect.kind === 'update' ? this.state.selected : new Set<string>();
     this.state = withItems({ ...this.state, mode: { kind: 'list' }, message, selected }, this.ctx.store.records.held());
-    if (effect.kind === 'update') this.state = { ...this.state, status: await this.reader.read() };
+    if (effect.kind === 'update') this.state = { ...this.state, status: await this.endpoint.status() };
     this.render();
   }
 
@@ -116,7 +114,7 @@ class TraySession {
         this.dataVersion = version;
         this.state = withItems(this.state, this.ctx.store.records.held());
       }
-      const status = await this.reader.read();
+      const status = await this.endpoint.status();
       this.state = { ...this.state, status };
       this.render();
     } catch (err) {
