@@ -1,10 +1,12 @@
+import { open, readFile } from 'node:fs/promises';
 import { parseSignatureFiles, type SignatureDatabase } from '../scanner/signature-database.js';
+import { decodeSetFile, SET_FILE_MAGIC } from './set-file.js';
 import { loadBuiltinSet } from './builtin-set.js';
 import { readClamavDatabase } from './clamav-import.js';
 import { EMPTY_EPQ_META, type EpqMeta } from './epq-meta.js';
 import { DefinitionsPackageError, DefinitionsSourceError } from './errors.js';
-import { loadTrustedKeys } from './keys.js';
-import { readDefinitionsPackage } from './package-format.js';
+import { loadTrustedKeys, type TrustedKey } from './keys.js';
+import { readDefinitionsPackage, type SignedDefinitionsSet } from './package-format.js';
 import { selectSignatureFiles, type DefinitionsFile } from './definitions-set.js';
 
 export interface LoadScanDefinitionsOptions {
@@ -52,7 +54,7 @@ export async function loadScanDefinitions(opts: LoadScanDefinitionsOptions): Pro
 
 async function loadPackage(path: string, keyFiles: readonly string[]): Promise<ScanDefinitions> {
   if (keyFiles.length === 0) throw new Error('--defs needs --pub KEY (a public key trusted to sign definitions)');
-  const set = await readDefinitionsPackage(path, await loadTrustedKeys(keyFiles));
+  const set = await readPackageOrSet(path, await loadTrustedKeys(keyFiles));
   let database: SignatureDatabase;
   try {
     database = parseDefinitions(set.files);
@@ -66,6 +68,31 @@ async function loadPackage(path: string, keyFiles: readonly string[]): Promise<S
     database,
     meta: set.meta,
   };
+}
+
+/**
+ * A published package, or a set file of an agent's definitions store (`definitions/sets/`, full
+ * and already merged): both signed, both verified with the trusted keys.
+ */
+async function readPackageOrSet(path: string, keys: readonly TrustedKey[]): Promise<SignedDefinitionsSet> {
+  const head = await readHead(path, SET_FILE_MAGIC.length);
+  if (head === SET_FILE_MAGIC) return decodeSetFile(await readFile(path), path, keys);
+  return readDefinitionsPackage(path, keys);
+}
+
+/** The first bytes of a file as latin1 text; '' when it can't be read (the package reader says why). */
+async function readHead(path: string, length: number): Promise<string> {
+  try {
+    const handle = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await handle.read({ buffer: Buffer.alloc(length), position: 0 });
+      return buffer.subarray(0, bytesRead).toString('latin1');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '';
+  }
 }
 
 async function loadClamavFolder(dir: string): Promise<ScanDefinitions> {

@@ -3,14 +3,8 @@ import type { Options as YargsOption } from 'yargs';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION } from '../options/scan-options.js';
 
-/** Trusted public keys: a real agent option (config `definitions.trustedKeys`), reused by scan. */
-export const TRUSTED_KEYS_OPTION: OptionSpec = {
-  key: 'definitions.trustedKeys',
-  flag: 'pub',
-  type: 'strings',
-  default: undefined,
-  help: 'Public key file (PEM) trusted to sign definitions; repeat --pub for several keys',
-};
+export { TRUSTED_KEYS_OPTION } from '../options/trusted-keys-option.js';
+import { TRUSTED_KEYS_OPTION } from '../options/trusted-keys-option.js';
 
 // Flags of the publisher commands only; they have no config-file counterpart.
 export const KEYGEN_OPTIONS: readonly OptionSpec[] = [

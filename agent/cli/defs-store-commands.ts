@@ -5,6 +5,10 @@
  * Each returns the exit code.
  */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { connectAgent } from '../control/control-client.js';
+import { RemoteEndpoint } from '../control/remote-endpoint.js';
+import type { DefinitionsReport } from '../endpoint/endpoint-api.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { loadConfig } from '../config/index.js';
 import type { AgentEvent, EventSink } from '../events/agent-event.js';
@@ -75,6 +79,8 @@ function printEvents(events: readonly AgentEvent[], except?: string): void {
  *   file; DefinitionsStoreError or RangeError (bad keep) when the store can't be opened.
  */
 export async function runInstall(file: string, argv: Record<string, unknown>): Promise<number> {
+  const viaAgent = await throughAgent(argv, (e) => e.install(resolve(file)));
+  if (viaAgent !== null) return viaAgent;
   const { ctx, events } = await openStoreCommand(argv);
   const result = await installDefinitions(file, ctx);
   printEvents(events, result.installed ? undefined : result.package);
@@ -97,6 +103,8 @@ export async function runInstall(file: string, argv: Record<string, unknown>): P
  * @throws Error when no source is configured; otherwise as runInstall.
  */
 export async function runUpdate(argv: Record<string, unknown>): Promise<number> {
+  const viaAgent = argv.source === undefined ? await throughAgent(argv, (e) => e.update()) : null;
+  if (viaAgent !== null) return viaAgent;
   const { ctx, source, events } = await openStoreCommand(argv);
   if (source === null) throw new Error('no definitions source: give --source FOLDER|URL or set definitions.source in the config');
   const result = await checkForUpdates({ ...ctx, source, ...(argv.timeout === undefined ? {} : { timeoutMs: Number(argv.timeout) }) });
@@ -111,6 +119,8 @@ export async function runUpdate(argv: Record<string, unknown>): Promise<number> 
  * @throws as runInstall.
  */
 export async function runRollback(argv: Record<string, unknown>): Promise<number> {
+  const viaAgent = await throughAgent(argv, (e) => e.rollback());
+  if (viaAgent !== null) return viaAgent;
   const { ctx, events } = await openStoreCommand(argv);
   const result = await rollbackDefinitions(ctx);
   printEvents(events);
@@ -123,6 +133,37 @@ export async function runRollback(argv: Record<string, unknown>): Promise<number
     writeLine(process.stderr, `REFUSED rollback: ${result.reason}`);
   }
   return result.rolledBack ? EXIT_CLEAN : EXIT_ERROR;
+}
+
+/**
+ * When an agent runs, install, update and rollback go through it: it verifies with the keys it
+ * trusts and checks the source it is configured with (one configuration), and switches the set it
+ * runs at once. Null when no agent runs.
+ */
+async function throughAgent(argv: Record<string, unknown>, call: (endpoint: RemoteEndpoint) => Promise<DefinitionsReport>): Promise<number | null> {
+  const { config } = await loadStoreConfig(argv);
+  const client = await connectAgent(config.stateDir);
+  if (!client) return null;
+  const endpoint = new RemoteEndpoint(client);
+  let report: DefinitionsReport;
+  try {
+    if (argv.pub !== undefined) process.stderr.write('epq: note: the running agent verifies with the keys it trusts; --pub is not used\n');
+    report = await call(endpoint);
+  } finally {
+    endpoint.close();
+  }
+  for (const w of (report['warnings'] as string[] | undefined) ?? []) process.stderr.write(`epq: ${w}\n`);
+  if (argv.json === true) print(JSON.stringify(report, null, 2));
+  else if ('installed' in report) {
+    if (report['installed']) print(`installed definitions sequence ${String(report['sequence'])} (${report['certified'] ? 'certified' : 'not certified'}, created ${String(report['created'])}): ${String(report['signatureCount'])} signatures; was sequence ${String(report['previousSequence'])}`);
+    else process.stderr.write(`REFUSED ${String(report['package'])}: ${String(report['reason'])} (sequence ${String(report['activeSequence'])} stays active)\n`);
+  } else if ('rolledBack' in report) {
+    if (report['rolledBack']) print(`rolled back definitions from sequence ${String(report['from'])} to ${String(report['sequence'])} (${report['certified'] ? 'certified' : 'not certified'}, created ${String(report['created'])})`);
+    else process.stderr.write(`REFUSED rollback: ${String(report['reason'])}\n`);
+  } else if (report['result'] === 'no-source') {
+    process.stderr.write(`epq: the running agent has ${String(report['reason'])}\n`);
+  } else print(describeCheck(report as unknown as CheckResult));
+  return report.ok ? EXIT_CLEAN : EXIT_ERROR;
 }
 
 interface ListedSet {

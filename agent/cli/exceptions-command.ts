@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import { rescanQuarantine } from '../quarantine/rescan-quarantine.js';
+import { connectEndpoint } from '../control/connect-endpoint.js';
 import type { ExceptionKind } from '../exceptions/exception-list.js';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION } from '../options/scan-options.js';
@@ -20,7 +20,8 @@ type Args = Record<string, unknown> & { json?: boolean; id?: number; sha256?: st
 
 /**
  * `epq exceptions add|list|remove` ("allow application"). Adding one restores the quarantined
- * items it covers, as the client does when an exception policy arrives.
+ * items it covers, as the client does when an exception policy arrives. Changes go through the
+ * running agent when there is one.
  */
 export function registerExceptionsCommand(parser: Argv, setExit: SetExit): void {
   parser.command('exceptions', 'Manage exceptions ("allow application")', (y) =>
@@ -31,25 +32,23 @@ export function registerExceptionsCommand(parser: Argv, setExit: SetExit): void 
         const given = (['sha256', 'path', 'signature'] as ExceptionKind[]).filter((k) => a[k] !== undefined);
         if (given.length !== 1) throw new Error('give exactly one of --sha256 HASH, --path PATH, --signature NAME');
         const kind = given[0]!;
-        const ctx = await openQuarantine(await loadCommandConfig(a));
+        const endpoint = await connectEndpoint(await loadCommandConfig(a));
         try {
-          const entry = ctx.exceptions.add(kind, String(a[kind]));
-          const outcomes = await rescanQuarantine(ctx.store, { exceptions: ctx.exceptions.matcher(), autoRestore: ctx.config.quarantine.autoRestore });
-          const restored = outcomes.filter((o) => o.result === 'restored');
-          const kept = outcomes.filter((o) => o.result === 'kept');
-          if (a.json) process.stdout.write(`${JSON.stringify({ exception: entry, restored, kept })}\n`);
+          const report = await endpoint.addException(kind, String(a[kind]));
+          const entry = report.exceptions[0]!;
+          if (a.json) process.stdout.write(`${JSON.stringify({ exception: entry, restored: report.restored, kept: report.kept })}\n`);
           else {
             writeLine(process.stdout, `exception ${entry.id} added: ${entry.kind} ${entry.value}`);
-            for (const o of restored) writeLine(process.stdout, `${o.id}: restored ${o.path}`);
-            for (const o of kept) writeLine(process.stderr, `${o.id}: covered but kept: ${o.reason}`);
+            for (const o of report.restored) writeLine(process.stdout, `${o.id}: restored ${o.path}`);
+            for (const o of report.kept) writeLine(process.stderr, `${o.id}: covered but kept: ${o.reason}`);
           }
-          setExit(kept.length > 0 ? EXIT_ERROR : EXIT_CLEAN);
+          setExit(report.kept.length > 0 ? EXIT_ERROR : EXIT_CLEAN);
         } finally {
-          ctx.close();
+          endpoint.close();
         }
       })
       .command('list', 'List exceptions', (c) => c.options(toYargsOptions([JSON_OUTPUT_OPTION])), async (argv) => {
-        const ctx = await openQuarantine(await loadCommandConfig(argv as Args));
+        const ctx = await openQuarantine(await loadCommandConfig(argv as Args), { kind: 'command', readOnly: true });
         try {
           const list = ctx.exceptions.list();
           if ((argv as Args).json) process.stdout.write(`${JSON.stringify(list)}\n`);
@@ -61,13 +60,13 @@ export function registerExceptionsCommand(parser: Argv, setExit: SetExit): void 
       })
       .command('remove <id>', 'Remove an exception', (c) => c.positional('id', { type: 'string' }), async (argv) => {
         const id = parseExceptionId(String((argv as Args).id));
-        const ctx = await openQuarantine(await loadCommandConfig(argv as Args));
+        const endpoint = await connectEndpoint(await loadCommandConfig(argv as Args));
         try {
-          if (!ctx.exceptions.remove(id)) throw new Error(`no exception with id ${id}; \`epq exceptions list\` shows the ids`);
+          if (!(await endpoint.removeException(id))) throw new Error(`no exception with id ${id}; \`epq exceptions list\` shows the ids`);
           writeLine(process.stdout, `exception ${id} removed`);
           setExit(EXIT_CLEAN);
         } finally {
-          ctx.close();
+          endpoint.close();
         }
       })
       .demandCommand(1, 'Name an exceptions command: add, list, remove'),

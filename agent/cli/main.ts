@@ -29,10 +29,10 @@ async function main(argv: string[]): Promise<number> {
       // Throwing stops yargs from running the handler after a usage error.
       throw err ?? new UsageError(msg);
     });
-  registerCommands(parser, (result) => {
-    code = result;
-  });
   try {
+    await registerCommands(parser, (result) => {
+      code = result;
+    }, argv);
     await parser.parseAsync();
   } catch (err) {
     writeLine(process.stderr, `epq: ${describeError(err)}`);

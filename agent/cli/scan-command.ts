@@ -1,41 +1,23 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
-import { loadScanDefinitions, type ScanDefinitions } from '../../definitions/load-scan-definitions.js';
-import type { Detection } from '../../scanner/types.js';
-import { ExceptionList, type ExceptionMatcher } from '../exceptions/exception-list.js';
-import { fsPathText, showPath, type FsPath } from '../fs-path.js';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
-import { QuarantineError } from '../quarantine/quarantine-errors.js';
-import type { QuarantineRequest } from '../quarantine/quarantine-store.js';
-import { makeQuarantineRequest } from '../quarantine/detection-request.js';
-import { startCountAhead } from '../scan/count-ahead.js';
-import { ProgressLine } from '../scan/progress-line.js';
-import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
-import { sha256File } from '../scan/sha256-file.js';
-import { DatabaseError, openDatabase } from '../store/open-database.js';
-import { contextYargsOptions, loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
+import { TRUSTED_KEYS_OPTION } from '../options/trusted-keys-option.js';
+import { connectAgent } from '../control/control-client.js';
+import { RemoteEndpoint } from '../control/remote-endpoint.js';
+import type { ScanReport } from '../endpoint/endpoint-api.js';
+import { contextYargsOptions, loadCommandConfig } from './agent-context.js';
 import type { SetExit } from './commands.js';
-import { TRUSTED_KEYS_OPTION } from './defs-options.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
-import { formatScanSummary, type JsonDetection } from './scan-report.js';
+import { formatScanSummary } from './scan-report.js';
 import { writeBlock, writeLine } from '../text/terminal-lines.js';
-
-/** A detected file, its path as the file system gave it. */
-interface Found {
-  readonly path: FsPath;
-  readonly dev: number;
-  readonly ino: number;
-  readonly detections: readonly Detection[];
-}
 
 const ACTION_OPTION: OptionSpec = {
   key: 'scan.action', flag: 'action', type: 'string', choices: ['report', 'quarantine'], default: 'report',
   help: 'What to do with a detection: report it, or move it and its side effects into the quarantine',
 };
 
-interface ScanArgs extends Record<string, unknown> {
+export interface ScanArgs extends Record<string, unknown> {
   paths: string[];
   json: boolean;
   action: 'report' | 'quarantine';
@@ -66,134 +48,41 @@ export function registerScanCommand(parser: Argv, setExit: SetExit): void {
   );
 }
 
-/** Exceptions of the agent's state folder, if it has one (a report-only scan creates nothing). */
-async function loadExceptions(args: ScanArgs, quarantine: QuarantineContext | null): Promise<ExceptionMatcher | null> {
-  if (quarantine) return quarantine.exceptions.matcher();
+/**
+ * A report-only scan without --defs/--clamav-db goes to the running agent (clamdscan style: its
+ * loaded set, no engine load here). Null when no agent runs.
+ */
+async function scanThroughAgent(args: ScanArgs): Promise<number | null> {
+  if (args.action !== 'report' || args.defs !== undefined || args['clamav-db'] !== undefined) return null;
   const config = await loadCommandConfig(args);
-  const dbPath = join(config.stateDir, 'agent.db');
-  if (!existsSync(dbPath)) return null;
-  const db = openDatabase(dbPath);
+  const client = await connectAgent(config.stateDir);
+  if (!client) return null;
+  const endpoint = new RemoteEndpoint(client);
   try {
-    return new ExceptionList(db).matcher();
+    const report = await endpoint.scan({ paths: args.paths.map((p) => resolve(p)), exclude: args.exclude, maxFileSize: args['max-filesize'], followSymlinks: args['follow-symlinks'], jobs: args.jobs });
+    return printAgentReport(args, report);
   } finally {
-    db.close();
+    endpoint.close();
   }
 }
 
-/**
- * The quarantine for `--action quarantine`, opened before the scan so that detections can be
- * moved in; when it can't be, the error says that nothing was scanned.
- * @throws QuarantineError wrapping why (a full disk names the folder).
- */
-async function openQuarantineToScan(args: ScanArgs): Promise<QuarantineContext> {
-  try {
-    return await openQuarantine(await loadCommandConfig(args));
-  } catch (err) {
-    if (!(err instanceof DatabaseError) && !(err instanceof QuarantineError)) throw err;
-    throw new QuarantineError('internal', `the quarantine can't be opened, so nothing was scanned or quarantined: ${err.message}`, {}, { cause: err });
+function printAgentReport(args: ScanArgs, report: ScanReport): number {
+  const label = `${report.definitions.label} (as the running agent uses them)`;
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ definitions: { label, sequence: report.definitions.sequence, signatures: report.definitions.signatures }, detections: report.detections, errors: report.errors, quarantined: [], summary: report.summary })}\n`);
+  } else {
+    for (const d of report.detections) writeLine(process.stdout, `${d.path}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
+    for (const e of report.errors) writeLine(process.stderr, `${e.path}: ERROR ${e.message}`);
+    writeBlock(process.stdout, formatScanSummary(report.summary, label, report.definitions.signatures, null));
   }
+  if (report.summary.detections > 0) return EXIT_DETECTIONS;
+  return report.summary.errors > 0 || report.errors.length > 0 ? EXIT_ERROR : EXIT_CLEAN;
 }
 
 async function runScan(args: ScanArgs): Promise<number> {
-  const defs = await loadScanDefinitions({
-    ...(args.defs !== undefined && { defsFile: args.defs }),
-    ...(args.pub !== undefined && { trustedKeyFiles: args.pub }),
-    ...(args['clamav-db'] !== undefined && { clamavDbDir: args['clamav-db'] }),
-  });
-  const quarantine = args.action === 'quarantine' ? await openQuarantineToScan(args) : null;
-  try {
-    const exceptions = await loadExceptions(args, quarantine);
-    return await scanAndReport(args, defs, exceptions, quarantine);
-  } finally {
-    quarantine?.close();
-  }
+  const viaAgent = await scanThroughAgent(args);
+  if (viaAgent !== null) return viaAgent;
+  const { runLocalScan } = await import('./scan-local.js');
+  return runLocalScan(args);
 }
 
-async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: ExceptionMatcher | null, quarantine: QuarantineContext | null): Promise<number> {
-  const out = process.stdout;
-  const progress = !args.json && process.stderr.isTTY ? new ProgressLine(process.stderr) : null;
-  const detections: JsonDetection[] = [];
-  const errors: { path: string; code?: string; message: string }[] = [];
-  const toQuarantine: Found[] = [];
-  const say = (line: string, stream: NodeJS.WriteStream = out): void => {
-    progress?.clear();
-    writeLine(stream, line);
-  };
-  const onEvent = (e: ScanEvent): void => {
-    if (e.type === 'found') return;
-    if (e.type === 'scanned') {
-      progress?.addScanned(e.size, e.detections.length);
-      for (const d of e.detections) {
-        detections.push({ path: showPath(e.path), signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
-        if (!args.json) say(`${showPath(e.path)}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
-      }
-      if (quarantine && e.detections.length > 0) toQuarantine.push(e);
-    } else if (e.type === 'error') {
-      errors.push({ path: showPath(e.path), ...(e.code !== undefined && { code: e.code }), message: e.message });
-      if (!args.json) say(`${showPath(e.path)}: ERROR ${e.message}`, process.stderr);
-    }
-  };
-  // A second walk only counts, ahead of the scan, so that the progress can give an ETA.
-  const counting = progress ? startCountAhead(args.paths, { followSymlinks: args['follow-symlinks'], exclude: args.exclude }, (files, bytes) => progress.setTotal(files, bytes)) : null;
-  const summary = await scanTree(defs.database, {
-    paths: args.paths,
-    jobs: args.jobs,
-    followSymlinks: args['follow-symlinks'],
-    exclude: args.exclude,
-    maxFileSize: args['max-filesize'],
-    ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(fsPathText(path), found, () => sha256File(path)) }),
-  }, onEvent);
-  await counting?.stop();
-  progress?.clear();
-  const errorsBefore = errors.length;
-  const quarantined = quarantine ? await quarantineAll(quarantine, defs, toQuarantine, args.json ? () => {} : say, errors) : [];
-  // A detection that could not be quarantined is an error of the scan: "Errors: 0" would say all went well.
-  summary.errors += errors.length - errorsBefore;
-  if (args.json) {
-    detections.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.signature < b.signature ? -1 : 1));
-    out.write(`${JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, quarantined, summary })}\n`);
-  } else {
-    writeBlock(out, formatScanSummary(summary, defs.label, defs.signatureCount, quarantine ? quarantined.length : null));
-  }
-  if (summary.detections > 0) return EXIT_DETECTIONS;
-  return summary.errors > 0 ? EXIT_ERROR : EXIT_CLEAN;
-}
-
-/**
- * Quarantines every detection of the scan in one batch (a few fsync rounds for all of them).
- * A file that can't be quarantined is reported and the others go on.
- */
-async function quarantineAll(
-  ctx: QuarantineContext,
-  defs: ScanDefinitions,
-  found: readonly Found[],
-  say: (line: string) => void,
-  errors: { path: string; message: string }[],
-): Promise<{ path: string; id: string }[]> {
-  const done: { path: string; id: string }[] = [];
-  const requests: QuarantineRequest[] = [];
-  const accepted: (typeof found)[number][] = [];
-  for (const f of found) {
-    try {
-      requests.push(makeQuarantineRequest(ctx.config.root, defs, f, f.detections));
-      accepted.push(f);
-    } catch (err) {
-      if (!(err instanceof QuarantineError)) throw err;
-      errors.push({ path: showPath(f.path), message: `not quarantined: ${err.message}` });
-      say(`${showPath(f.path)}: ERROR not quarantined: ${err.message}`);
-    }
-  }
-  const results = await ctx.store.quarantineMany(requests);
-  for (const [i, r] of results.entries()) {
-    const f = accepted[i]!;
-    if (!r.ok) {
-      errors.push({ path: showPath(f.path), message: `not quarantined: ${r.error.message}` });
-      say(`${showPath(f.path)}: ERROR not quarantined: ${r.error.message}`);
-      continue;
-    }
-    const { item, originalRemoved } = r.outcome;
-    done.push({ path: showPath(f.path), id: item.id });
-    say(`${showPath(f.path)}: quarantined as ${item.id}${originalRemoved ? '' : ' (the original changed meanwhile and was left in place)'}${item.sideEffects.length > 0 ? ` with ${item.sideEffects.length} side effect(s)` : ''}`);
-  }
-  return done;
-}

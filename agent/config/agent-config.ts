@@ -34,6 +34,7 @@ export interface AgentConfig {
     /** A folder (absolute) or an http(s) URL; null = updates are installed by hand. */
     readonly source: string | null;
     readonly pollInterval: number;
+    readonly maxAge: number;
     readonly keep: number;
   };
   readonly central: {

@@ -67,7 +67,10 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Agent
 export function overridesFromArgv(argv: Readonly<Record<string, unknown>>, specs: readonly OptionSpec[] = AGENT_OPTIONS): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const spec of specs) {
-    if (spec.flag && SPECS_BY_KEY.has(spec.key) && argv[spec.flag] !== undefined) out[spec.key] = argv[spec.flag];
+    if (!spec.flag || !SPECS_BY_KEY.has(spec.key) || argv[spec.flag] === undefined) continue;
+    // A flag can only carry text: `--log-file null` means null, as the option's help says.
+    const value = argv[spec.flag];
+    out[spec.key] = spec.nullable && value === 'null' ? null : value;
   }
   return out;
 }

@@ -4,7 +4,11 @@ import type { AgentEvent, EventSink } from '../events/agent-event.js';
 import type { Forwarder } from '../forward/forwarder.js';
 import { startForwarding } from '../forward/start-forwarding.js';
 import { createEventLogger, type ConsoleMode, type EventLogger } from '../logging/index.js';
-import { openQuarantine, type QuarantineContext } from '../cli/agent-context.js';
+import { openQuarantine, type QuarantineContext } from '../endpoint/open-quarantine.js';
+import { LocalEndpoint } from '../endpoint/local-endpoint.js';
+import type { EndpointStatus } from '../endpoint/endpoint-status.js';
+import { startControlServer, type ControlServer } from '../control/control-server.js';
+import { countForwardBacklog } from '../forward/outbox.js';
 import { purgeQuarantine } from '../quarantine/purge.js';
 import type { RestoreResult } from '../quarantine/restore-item.js';
 import { rescanQuarantine } from '../quarantine/rescan-quarantine.js';
@@ -65,6 +69,7 @@ export class Agent {
   private poller: UpdatePoller | null = null;
   private folders: WatchedFolders | null = null;
   private scanner: OnAccessScanner | null = null;
+  private control: ControlServer | null = null;
   private readonly queue: ScanQueue;
   private readonly bursts: BurstSweeper;
   private batcher: DetectionBatcher | null = null;
@@ -98,7 +103,7 @@ export class Agent {
     this.logger = createEventLogger({ file: c.log.file, level: c.log.level, maxSize: c.log.maxSize, maxFiles: c.log.maxFiles, console: this.consoleMode });
     const watch = await prepareWatchPaths(c.watch.paths);
     this.updates = await openUpdateContext({ stateDir: c.stateDir, trustedKeyFiles: c.definitions.trustedKeys, keep: c.definitions.keep, events: this.events });
-    this.quarantine = await openQuarantine(c, this.events);
+    this.quarantine = await openQuarantine(c, { kind: 'owner' }, this.events);
     const store = this.quarantine.store;
     this.batcher = new DetectionBatcher({
       quarantineMany: (requests) => store.quarantineMany(requests),
@@ -131,6 +136,7 @@ export class Agent {
     this.scanner.start();
     this.follower = followStore(this.updates);
     this.startPolling();
+    this.control = await this.startControl();
     const previous = await readStatusFile(c.stateDir);
     await this.startWatcher();
     for (const path of await takePendingScans(c.stateDir)) this.queue.push(path);
@@ -145,6 +151,45 @@ export class Agent {
       ...c.watch.paths.map((p) => `protected folder: ${p}${watch.created.includes(p) ? ' (created)' : ''}${watch.missing.includes(p) ? ' (missing: not watched until it exists)' : ''}`),
       `log: ${c.log.file ?? 'none'}`,
     ];
+  }
+
+  /** The control socket: the CLI and the tray reach this agent's endpoint through it. */
+  private startControl(): Promise<ControlServer> {
+    const updates = this.updates!;
+    const configOf = (): AgentConfig => this.config;
+    const endpoint = new LocalEndpoint({
+      // The config as it is now: a SIGHUP reload changes the source the endpoint updates from.
+      get config() {
+        return configOf();
+      },
+      quarantine: this.quarantine!,
+      updates: async () => updates,
+      describeStatus: () => this.liveStatus(),
+    });
+    return startControlServer({ stateDir: this.config.stateDir, endpoint });
+  }
+
+  /** What this agent really runs, for `epq status` and the tray. */
+  private async liveStatus(): Promise<EndpointStatus> {
+    const c = this.config;
+    const defs = this.updates!.definitions.current();
+    const pointer = await this.updates!.store.readPointer().catch(() => null);
+    const totals = this.quarantine!.store.records.totals();
+    const check = this.lastCheck;
+    return {
+      running: true,
+      pid: process.pid,
+      stateDir: c.stateDir,
+      definitions: { sequence: defs.sequence, created: defs.created, certified: defs.certified, switchedAt: pointer?.sequence === defs.sequence ? pointer.switchedAt : null, builtin: defs.keyId === null },
+      lastUpdateCheck: check && { at: check.checkedAt, result: check.result, ...(check.reason !== undefined && { reason: check.reason }) },
+      updateSource: c.definitions.source,
+      watched: c.watch.paths,
+      queued: this.queue.size,
+      queueLimit: c.watch.queueLimit,
+      quarantine: { items: totals.count, bytes: totals.bytes, maxSize: c.quarantine.maxSize, lowSpaceRatio: c.quarantine.lowSpaceRatio },
+      forwarding: { url: c.central.url, backlog: c.central.url ? countForwardBacklog(this.quarantine!.store.db) : null },
+      maxAgeMs: c.definitions.maxAge,
+    };
   }
 
   /** After a burst: files whose change notification the kernel may have dropped. */
@@ -312,6 +357,7 @@ export class Agent {
   /** SIGTERM: stop taking changes, finish files being scanned, keep the rest for next start. */
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.control?.close();
     for (const t of this.timers) clearInterval(t);
     await this.folders?.close();
     this.bursts.stop();

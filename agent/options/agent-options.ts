@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { TRUSTED_KEYS_OPTION } from '../cli/defs-options.js';
+import { TRUSTED_KEYS_OPTION } from './trusted-keys-option.js';
 import type { DefaultContext, OptionSpec } from './option-spec.js';
 import { SCAN_OPTIONS } from './scan-options.js';
 
@@ -63,6 +63,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { ...TRUSTED_KEYS_OPTION, format: 'path', default: [] },
   { key: 'definitions.source', flag: 'defs-source', type: 'string', format: 'path-or-url', nullable: true, default: null, help: 'LiveUpdate source of definitions packages: a folder or an http(s) URL; null = installed by hand only' },
   { key: 'definitions.pollInterval', type: 'duration', min: 1000, default: 3_600_000, help: 'How often the LiveUpdate source is checked' },
+  { key: 'definitions.maxAge', type: 'duration', min: 60_000, default: 7 * 86_400_000, help: '`epq status` asks for attention when the active definitions were created longer ago than this' },
   { key: 'definitions.keep', type: 'number', integer: true, min: 1, default: 3, help: 'Definitions sets kept on disk, the active one included, for rollback' },
   { key: 'central.url', flag: 'central-url', type: 'string', format: 'url', nullable: true, default: null, help: 'Central Quarantine server that quarantined items are forwarded to; null = do not forward' },
   { key: 'central.retryInterval', type: 'duration', min: 1000, default: 60_000, help: 'Wait between attempts to reach the Central Quarantine while it is down (the backoff grows up to it)' },

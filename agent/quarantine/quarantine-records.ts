@@ -1,6 +1,9 @@
 import { showPath, type FsPath } from '../fs-path.js';
 import { asDatabaseError, type Db } from '../store/open-database.js';
 import type { ItemError, QuarantineItem, QuarantinePhase, SampleState, SampleStatus, StoredSideEffect } from './quarantine-item.js';
+import { HELD_PHASES } from './held-phases.js';
+
+const HELD_PARAMS = { held0: HELD_PHASES[0], held1: HELD_PHASES[1], held2: HELD_PHASES[2] };
 
 interface Row {
   id: string;
@@ -98,7 +101,7 @@ export class QuarantineRecords {
       get: db.prepare('SELECT * FROM quarantine_items WHERE id = @id'),
       byPhase: db.prepare('SELECT * FROM quarantine_items WHERE phase = @phase ORDER BY quarantined_at, id'),
       listAll: db.prepare('SELECT * FROM quarantine_items ORDER BY quarantined_at, id'),
-      listHeld: db.prepare("SELECT * FROM quarantine_items WHERE phase IN ('stored', 'complete', 'restoring') ORDER BY quarantined_at, id"),
+      listHeld: db.prepare('SELECT * FROM quarantine_items WHERE phase IN (@held0, @held1, @held2) ORDER BY quarantined_at, id'),
       complete: db.prepare(`UPDATE quarantine_items SET phase = 'complete', original_removed = @originalRemoved, side_effects = @sideEffects,
           errors = @errors, updated_at = @now WHERE id = @id AND phase = 'stored'`),
       setPhase: db.prepare('UPDATE quarantine_items SET phase = @phase, updated_at = @now WHERE id = @id'),
@@ -157,7 +160,7 @@ export class QuarantineRecords {
 
   /** Items held in quarantine (complete, or stored and being finished). */
   held(): QuarantineItem[] {
-    return (this.stmts.listHeld.all() as Row[]).map(toItem);
+    return (this.stmts.listHeld.all(HELD_PARAMS) as Row[]).map(toItem);
   }
 
   all(): QuarantineItem[] {

@@ -3,6 +3,7 @@ import { closeSync, existsSync, openSync, readdirSync, readSync, renameSync, unl
 import { join } from 'node:path';
 import { dirnameFsPath, type FsPath } from '../fs-path.js';
 import { fsyncDir } from './fsync-dir.js';
+import { isHeldPhase } from './held-phases.js';
 import { readPackage } from './package-parts.js';
 import { QuarantineError } from './quarantine-errors.js';
 import { originalPathOf, type ItemError, type QuarantineItem, type StoredSideEffect } from './quarantine-item.js';
@@ -16,8 +17,6 @@ export interface RecoveryReport {
   readonly finished: string[];
 }
 
-/** Phases whose item owns a package in the blob folder. */
-const HELD = new Set(['stored', 'complete', 'restoring']);
 
 /**
  * Finishes or rolls back what a crash interrupted, so that every file is either where it was
@@ -72,7 +71,7 @@ function tidyTempBlobs(store: QuarantineStore): void {
     const [id = '', pid] = name.slice(0, -'.tmp'.length).split('.');
     const tmp = join(store.blobDir, name);
     const item = store.records.get(id);
-    if (item && HELD.has(item.phase) && !existsSync(store.blobPath(id))) renameSync(tmp, store.blobPath(id));
+    if (item && isHeldPhase(item.phase) && !existsSync(store.blobPath(id))) renameSync(tmp, store.blobPath(id));
     else if (pid !== undefined && isAlive(Number(pid))) continue;
     else removeIfExists(tmp);
     changed = true;

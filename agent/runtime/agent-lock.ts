@@ -4,7 +4,10 @@
  *
  * The file's first line is the pid (what systemd's PIDFile= and `kill $(cat ...)` expect); the
  * second records the boot and the process start time, so that after a reboot, or when the pid
- * has been reused by another program, the lock is still recognised as stale.
+ * has been reused by another program, the lock is still recognised as stale. The second line
+ * also says who holds it: the agent (`epq-agent`) or a CLI command that opened the store while
+ * no agent ran (`epq-cli`): whoever holds the lock owns the store, and only the owner runs
+ * crash recovery on it.
  */
 import { readFileSync, unlinkSync } from 'node:fs';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
@@ -13,9 +16,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export const LOCK_FILE_NAME = 'agent.pid';
 
+/** Who holds the store's lock: the resident agent, or a CLI command for its duration. */
+export type LockRole = 'agent' | 'cli';
+
 export interface AgentLock {
   readonly file: string;
   readonly pid: number;
+  readonly role: LockRole;
   /** Set when a stale lock was taken over: the dead agent's pid (null if its file was unreadable) and a note to log. */
   readonly tookOver: { readonly pid: number | null; readonly note: string } | null;
   /** Removes the lock file if it is still ours. Safe to call twice. */
@@ -28,9 +35,21 @@ export interface AgentLock {
 export class AgentLockError extends Error {
   override name = 'AgentLockError';
 
-  constructor(readonly pid: number, readonly file: string) {
-    super(`another epq agent (pid ${pid}) is already running on this state folder (lock file ${file}); stop it first or use another state folder`);
+  constructor(readonly pid: number, readonly file: string, readonly holder: LockRole = 'agent') {
+    super(holder === 'agent'
+      ? `another epq agent (pid ${pid}) is already running on this state folder (lock file ${file}); stop it first or use another state folder`
+      : `an epq command (pid ${pid}) still holds this state folder's lock (lock file ${file}); wait for it to finish`);
   }
+}
+
+export interface AcquireOptions {
+  /** Written into the lock file; an agent is what `readAgentStatus` reports as running. */
+  readonly role?: LockRole;
+  /**
+   * How long to wait for a CLI command that holds the lock to finish (it holds it only for its
+   * own duration) before giving up with AgentLockError. An agent's lock is never waited for.
+   */
+  readonly waitForCommandMs?: number;
 }
 
 export interface AgentStatus {
@@ -39,10 +58,13 @@ export interface AgentStatus {
   readonly pid?: number;
   /** A lock file is left over from an agent that is no longer running. */
   readonly stale?: boolean;
+  /** A CLI command, not an agent, holds the lock right now (no agent runs). */
+  readonly command?: boolean;
 }
 
 interface Holder {
   readonly pid: number;
+  readonly role: LockRole;
   readonly boot?: string;
   readonly start?: string;
 }
@@ -53,22 +75,32 @@ const WRITING_GRACE_MS = 2000;
 const TAKEOVER_STALE_MS = 10_000;
 const RETRY_MS = 50;
 const MAX_ATTEMPTS = 100;
+/** A command holding the lock is short-lived: the agent waits this long for it by default. */
+export const DEFAULT_COMMAND_WAIT_MS = 120_000;
 
 /**
- * Takes the state folder's lock for this process.
- * @throws AgentLockError when a live agent holds it.
+ * Takes the state folder's lock for this process (as the agent unless `role` says otherwise).
+ * A live CLI command's lock is waited for (`waitForCommandMs`); a live agent's is refused.
+ * @throws AgentLockError when a live agent holds it, or a command still does after the wait.
  */
-export async function acquireAgentLock(stateDir: string): Promise<AgentLock> {
+export async function acquireAgentLock(stateDir: string, options: AcquireOptions = {}): Promise<AgentLock> {
+  const role = options.role ?? 'agent';
+  const waitUntil = Date.now() + (options.waitForCommandMs ?? (role === 'agent' ? DEFAULT_COMMAND_WAIT_MS : 0));
   const file = join(stateDir, LOCK_FILE_NAME);
   let tookOver: AgentLock['tookOver'] = null;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const content = await ownContent();
-    if (await createExclusive(file, content)) return makeLock(file, content, tookOver);
+    const content = await ownContent(role);
+    if (await createExclusive(file, content)) return makeLock(file, content, role, tookOver);
 
     const text = await readText(file);
     if (text === null) continue; // removed in between: try again
     const holder = parseHolder(text);
-    if (holder && (await isAlive(holder))) throw new AgentLockError(holder.pid, file);
+    if (holder && (await isAlive(holder))) {
+      if (holder.role === 'agent' || Date.now() >= waitUntil) throw new AgentLockError(holder.pid, file, holder.role);
+      attempt--; // a command finishing is not a lock that keeps changing
+      await sleep(RETRY_MS);
+      continue;
+    }
     if (!holder && (await ageMs(file)) < WRITING_GRACE_MS) {
       await sleep(RETRY_MS); // another agent is writing its pid right now
       continue;
@@ -90,7 +122,8 @@ export async function readAgentStatus(stateDir: string): Promise<AgentStatus> {
   if (text === null) return { running: false };
   const holder = parseHolder(text);
   if (!holder) return { running: false, stale: true };
-  return (await isAlive(holder)) ? { running: true, pid: holder.pid } : { running: false, pid: holder.pid, stale: true };
+  if (!(await isAlive(holder))) return { running: false, pid: holder.pid, stale: true };
+  return holder.role === 'agent' ? { running: true, pid: holder.pid } : { running: false, pid: holder.pid, command: true };
 }
 
 /** Is this pid alive, and still the same process that wrote the lock? */
@@ -147,11 +180,12 @@ async function removeStale(file: string, staleText: string): Promise<boolean> {
   }
 }
 
-function makeLock(file: string, content: string, tookOver: AgentLock['tookOver']): AgentLock {
+function makeLock(file: string, content: string, role: LockRole, tookOver: AgentLock['tookOver']): AgentLock {
   let released = false;
   return {
     file,
     pid: process.pid,
+    role,
     tookOver,
     async release() {
       if (released) return;
@@ -170,11 +204,11 @@ function makeLock(file: string, content: string, tookOver: AgentLock['tookOver']
   };
 }
 
-async function ownContent(): Promise<string> {
+async function ownContent(role: LockRole): Promise<string> {
   const boot = await bootId();
   const start = await startTime(process.pid);
   const details = [boot && `boot=${boot}`, start && `start=${start}`].filter(Boolean).join(' ');
-  return `${process.pid}\nepq-agent ${details}\n`;
+  return `${process.pid}\nepq-${role} ${details}\n`;
 }
 
 function parseHolder(text: string): Holder | null {
@@ -184,7 +218,9 @@ function parseHolder(text: string): Holder | null {
   if (!Number.isSafeInteger(pid) || pid <= 0) return null;
   const boot = /\bboot=(\S+)/.exec(second)?.[1];
   const start = /\bstart=(\d+)/.exec(second)?.[1];
-  return { pid, ...(boot ? { boot } : {}), ...(start ? { start } : {}) };
+  // Lock files of earlier versions (and a bare pid) are agents'.
+  const role: LockRole = second.startsWith('epq-cli') ? 'cli' : 'agent';
+  return { pid, role, ...(boot ? { boot } : {}), ...(start ? { start } : {}) };
 }
 
 async function readText(file: string): Promise<string | null> {

@@ -4,13 +4,13 @@
  * make (the agent quarantining, another `epq` restoring) by polling once a second.
  */
 import type { ReadStream, WriteStream } from 'node:tty';
-import { openQuarantine, type QuarantineContext } from '../cli/agent-context.js';
-import { EXIT_CLEAN } from '../cli/exit-codes.js';
+import { openQuarantine, type QuarantineContext } from '../endpoint/open-quarantine.js';
+import { connectEndpoint } from '../control/connect-endpoint.js';
+import type { EndpointApi } from '../endpoint/endpoint-api.js';
 import type { AgentConfig } from '../config/index.js';
 import { runTrayAction } from './tray-actions.js';
 import { renderTray } from './tray-render.js';
 import { handleKey, initialState, withItems, type TrayEffect, type TrayKey, type TrayState } from './tray-state.js';
-import { StatusReader } from '../status/status-reader.js';
 import { openTerminal, type TrayTerminal } from './tray-terminal.js';
 
 /** How often the store and the status are looked at for changes made by others. */
@@ -33,14 +33,18 @@ const BUSY_TEXT: Readonly<Record<Exclude<TrayEffect['kind'], 'quit'>, string>> =
  *   (before the terminal is taken over, so the message reads normally).
  */
 export async function runTray(config: AgentConfig, input: ReadStream, output: WriteStream): Promise<number> {
-  const ctx = await openQuarantine(config);
+  // Actions go to the running agent when there is one; the list is read from the store.
+  const endpoint = await connectEndpoint(config, { holdLock: false });
+  let ctx: QuarantineContext | null = null;
   try {
-    const reader = new StatusReader(config);
-    const state = initialState(ctx.store.records.held(), await reader.read());
-    await new TraySession(ctx, reader, openTerminal(input, output), state).run();
-    return EXIT_CLEAN;
+    ctx = await openQuarantine(config, { kind: 'command', readOnly: true, holdLock: false });
+    // The header shows what `epq status` shows: the running agent's own account when it runs.
+    const state = initialState(ctx.store.records.held(), await endpoint.status());
+    await new TraySession(ctx, endpoint, openTerminal(input, output), state).run();
+    return 0;
   } finally {
-    ctx.close();
+    ctx?.close();
+    endpoint.close();
   }
 }
 
@@ -51,7 +55,7 @@ class TraySession {
 
   constructor(
     private readonly ctx: QuarantineContext,
-    private readonly reader: StatusReader,
+    private readonly endpoint: EndpointApi,
     private readonly terminal: TrayTerminal,
     private state: TrayState,
   ) {
@@ -99,14 +103,14 @@ class TraySession {
     };
     busy(counted ? `${verb} 0/${effect.ids.length}...` : verb);
     let drawn = 0;
-    const message = await runTrayAction(this.ctx, effect, (done, total) => {
+    const message = await runTrayAction(this.endpoint, effect, (done, total) => {
       if (Date.now() - drawn < PROGRESS_MS && done < total) return;
       drawn = Date.now();
       busy(`${verb} ${done}/${total}...`);
     });
     const selected = effect.kind === 'update' ? this.state.selected : new Set<string>();
     this.state = withItems({ ...this.state, mode: { kind: 'list' }, message, selected }, this.ctx.store.records.held());
-    if (effect.kind === 'update') this.state = { ...this.state, status: await this.reader.read() };
+    if (effect.kind === 'update') this.state = { ...this.state, status: await this.endpoint.status() };
     this.render();
   }
 
@@ -123,7 +127,7 @@ class TraySession {
         this.dataVersion = version;
         this.state = withItems(this.state, this.ctx.store.records.held());
       }
-      const status = await this.reader.read();
+      const status = await this.endpoint.status();
       this.state = { ...this.state, status };
       this.render();
     } catch (err) {

@@ -4,13 +4,8 @@
  */
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import type { QuarantineContext } from '../cli/agent-context.js';
-import { deleteItem, exportItem } from '../quarantine/manage-items.js';
-import { QuarantineError } from '../quarantine/quarantine-errors.js';
-import { rescanQuarantine } from '../quarantine/rescan-quarantine.js';
-import { restoreItem } from '../quarantine/restore-item.js';
-import { openUpdateContext } from '../updates/update-context.js';
-import { checkForUpdates, type CheckResult } from '../updates/update-source.js';
+import type { EndpointApi, ItemFailure } from '../endpoint/endpoint-api.js';
+import type { CheckResult } from '../updates/update-source.js';
 import type { TrayEffect, TrayMessage } from './tray-state.js';
 
 type ActionEffect = Exclude<TrayEffect, { kind: 'quit' }>;
@@ -19,91 +14,70 @@ type ActionEffect = Exclude<TrayEffect, { kind: 'quit' }>;
 export type BatchProgress = (done: number, total: number) => void;
 
 /**
- * Runs one effect and describes the outcome. Never throws: a failure becomes an error message,
- * so that the view stays up and the terminal is never left in raw mode.
+ * Runs one effect on the endpoint (the running agent's, or this process's) and describes the
+ * outcome. Never throws: a failure becomes an error message, so that the view stays up and the
+ * terminal is never left in raw mode.
  */
-export async function runTrayAction(ctx: QuarantineContext, effect: ActionEffect, progress: BatchProgress = () => undefined): Promise<TrayMessage> {
+/**
+ * Runs a tray action through the endpoint (the agent's when it runs). Each is one batch, so
+ * `progress` hears of it once, when the batch is done.
+ */
+export async function runTrayAction(endpoint: EndpointApi, effect: ActionEffect, progress: BatchProgress = () => undefined): Promise<TrayMessage> {
   try {
     switch (effect.kind) {
       case 'restore':
-        return await restore(ctx, effect.ids, progress);
-      case 'delete':
-        return await perItem(effect.ids, 'Deleted', (id) => deleteItem(ctx.store, id, 'deleted by user').originalPath, progress);
+        return await restore(endpoint, effect.ids, progress);
+      case 'delete': {
+        const r = await endpoint.deleteItems(effect.ids);
+        progress(effect.ids.length, effect.ids.length);
+        return summary('Deleted', r.done.map((d) => d.path), failures(r.failed));
+      }
       case 'export': {
-        const dir = expandHome(effect.dir);
-        return await perItem(effect.ids, 'Exported', (id) => exportItem(ctx.store, id, dir), progress);
+        const r = await endpoint.exportItems(effect.ids, expandHome(effect.dir));
+        progress(effect.ids.length, effect.ids.length);
+        return summary('Exported', r.done.map((d) => d.path), failures(r.failed));
       }
       case 'allow':
-        return await allow(ctx, effect.ids);
+        return await allow(endpoint, effect.ids);
       case 'update':
-        return await update(ctx);
+        return await update(endpoint);
     }
   } catch (err) {
     return { text: `Failed: ${(err as Error).message}`, error: true };
   }
 }
 
-/** One item at a time, each all or nothing: a failed one stays in quarantine with its error. */
-async function restore(ctx: QuarantineContext, ids: readonly string[], progress: BatchProgress): Promise<TrayMessage> {
-  const done: string[] = [];
-  const failed: string[] = [];
-  for (const id of ids) {
-    try {
-      done.push((await restoreItem(ctx.store, id, { reason: 'restored by user' })).path);
-    } catch (err) {
-      if (!(err instanceof QuarantineError)) throw err;
-      failed.push(`${id}: ${err.message}`);
-    }
-    progress(done.length + failed.length, ids.length);
-  }
-  return summary('Restored', done, failed);
+/** One batch; an item still detected gets an exception (restore and allow), and the message says so. */
+async function restore(endpoint: EndpointApi, ids: readonly string[], progress: BatchProgress): Promise<TrayMessage> {
+  const r = await endpoint.restore({ ids, allow: true });
+  progress(ids.length, ids.length);
+  const result = summary('Restored', r.restored.map((d) => d.path), failures(r.failed));
+  if (r.allowed.length === 0) return result;
+  return { text: `${result.text}; exception added for ${r.allowed.length} still detected`, error: result.error };
 }
 
-/**
- * One call per id; a QuarantineError fails that item only. Yields to the event loop between
- * items so that the count on screen moves.
- */
-async function perItem(ids: readonly string[], verb: string, act: (id: string) => string, progress: BatchProgress): Promise<TrayMessage> {
-  const done: string[] = [];
-  const failed: string[] = [];
-  for (const id of ids) {
-    try {
-      done.push(act(id));
-    } catch (err) {
-      if (!(err instanceof QuarantineError)) throw err;
-      failed.push(`${id}: ${err.message}`);
-    }
-    progress(done.length + failed.length, ids.length);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return summary(verb, done, failed);
+function failures(failed: readonly ItemFailure[]): string[] {
+  return failed.map((f) => `${f.id}: ${f.message}`);
 }
 
 /**
  * "Allow application" for each item's SHA-256, then the rescan that restores what the new
  * exceptions cover, as `epq exceptions add` does.
  */
-async function allow(ctx: QuarantineContext, ids: readonly string[]): Promise<TrayMessage> {
-  const items = ids.map((id) => ctx.store.records.get(id)).filter((i) => i !== undefined);
-  for (const item of items) ctx.exceptions.add('sha256', item.sha256);
-  const outcomes = await rescanQuarantine(ctx.store, { exceptions: ctx.exceptions.matcher(), autoRestore: ctx.config.quarantine.autoRestore });
-  const restored = outcomes.filter((o) => o.result === 'restored').map((o) => o.path);
-  const kept = outcomes.filter((o) => o.result === 'kept').map((o) => `${o.id}: ${o.reason ?? 'kept'}`);
-  const added = `Exception added for ${items.length} file(s)`;
-  const result = summary('restored', restored, kept);
-  return { text: `${added}; ${result.text}`, error: result.error || items.length < ids.length };
+async function allow(endpoint: EndpointApi, ids: readonly string[]): Promise<TrayMessage> {
+  const r = await endpoint.allow(ids);
+  const added = `Exception added for ${r.exceptions.length} file(s)`;
+  const result = summary('restored', r.restored.map((o) => o.path), r.kept.map((o) => `${o.id}: ${o.reason}`));
+  return { text: `${added}; ${result.text}`, error: result.error || r.missing.length > 0 };
 }
 
-/** "Check for updates now": the configured LiveUpdate source, as `epq defs update` checks it. */
-async function update(ctx: QuarantineContext): Promise<TrayMessage> {
-  const { config } = ctx;
-  const source = config.definitions.source;
-  if (source === null) {
+/** "Check for updates now": the source the agent is configured with (or the config's, without an agent). */
+async function update(endpoint: EndpointApi): Promise<TrayMessage> {
+  const r = await endpoint.update();
+  if (r['result'] === 'no-source') {
     return { text: 'No definitions source is configured (definitions.source); install packages with `epq defs install FILE`.', error: true };
   }
-  // Events are not printed: the check's result carries the reason of a refusal or failure.
-  const update = await openUpdateContext({ stateDir: config.stateDir, trustedKeyFiles: config.definitions.trustedKeys, keep: config.definitions.keep });
-  return describeCheck(await checkForUpdates({ ...update, source }));
+  return describeCheck(r as unknown as CheckResult);
 }
 
 /** One line per check outcome. */

@@ -45,7 +45,7 @@ describe('loadConfig', () => {
       expect(config.root).toBe('/');
       expect(config.watch).toEqual({ paths: [join(dir, 'home', 'epq-protected')], exclude: [], stableMs: 100, queueLimit: 10_000 });
       expect(config.quarantine).toEqual({ maxSize: 500 * 1024 * 1024, maxAge: 90 * 24 * 3600 * 1000, autoRestore: true, lowSpaceRatio: 0.9 });
-      expect(config.definitions).toEqual({ trustedKeys: [], source: null, pollInterval: 3_600_000, keep: 3 });
+      expect(config.definitions).toEqual({ trustedKeys: [], source: null, pollInterval: 3_600_000, maxAge: 7 * 86_400_000, keep: 3 });
       expect(config.central).toEqual({ url: null, retryInterval: 60_000, statusInterval: 3_600_000, stripUserData: false, caFile: null, token: null });
       expect(config.log).toEqual({ file: join(dir, 'state', 'epq.log'), level: 'info', maxSize: 10 * 1024 * 1024, maxFiles: 5 });
       expect(config.scan).toEqual({ exclude: [], maxFileSize: 0, followSymlinks: false, jobs: 0 });

@@ -196,4 +196,30 @@ describe('agent lock', () => {
     await writeFile(join(state, LOCK_FILE_NAME), 'not a pid\n');
     expect(await readAgentStatus(state)).toEqual({ running: false, stale: true });
   });
+
+  it('a command holds the lock only for its duration: status says no agent, the agent waits for it', async () => {
+    const state = await stateDir();
+    const command = await acquireAgentLock(state, { role: 'cli' });
+    expect((await readFile(command.file, 'utf8')).split('\n')[1]).toMatch(/^epq-cli /);
+    expect(await readAgentStatus(state)).toEqual({ running: false, pid: process.pid, command: true });
+    const other = await acquireAgentLock(state, { role: 'cli', waitForCommandMs: 0 }).then(() => null, (e: unknown) => e);
+    expect(other).toBeInstanceOf(AgentLockError);
+    expect((other as AgentLockError).holder).toBe('cli');
+    expect((other as Error).message).toContain(`an epq command (pid ${process.pid}) still holds`);
+    let agentLocked = false;
+    const agent = acquireAgentLock(state).then((lock) => {
+      agentLocked = true;
+      return lock;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(agentLocked).toBe(false);
+    await command.release();
+    const lock = await agent;
+    expect(lock.role).toBe('agent');
+    expect(await readAgentStatus(state)).toEqual({ running: true, pid: process.pid });
+    // A command never waits for an agent: it is told at once, and opens the store without recovery.
+    const refused = await acquireAgentLock(state, { role: 'cli', waitForCommandMs: 60_000 }).then(() => null, (e: unknown) => e);
+    expect((refused as AgentLockError).holder).toBe('agent');
+    await lock.release();
+  });
 });

@@ -1,6 +1,6 @@
 import { showPath } from '../fs-path.js';
-import type { OrphanPackage } from '../quarantine/orphan-packages.js';
-import type { RebuildReport } from '../quarantine/rebuild-records.js';
+import type { OrphanPackage } from './orphan-packages.js';
+import type { RebuildReport } from './rebuild-records.js';
 
 /** Lines saying that packages sit in the blob folder without records, and what to do. */
 export function describeOrphans(orphans: readonly OrphanPackage[], blobDir: string): string[] {
