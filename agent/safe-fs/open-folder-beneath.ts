@@ -1,0 +1,175 @@
+import { closeSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { fstatat, mkdirat, nativeConstants, openat, openat2, readlinkat } from '../native/at-calls.js';
+import { SystemCallError } from '../native/system-call-error.js';
+import { isFolder, isSymlink, isTrustedLink } from './trusted-link.js';
+import { UnsafePathError } from './unsafe-path-error.js';
+
+/**
+ * A folder opened beneath a trusted root without going through a link someone else could have
+ * planted. Every later stat, unlink, link, rename or create is made relative to `fd`, so a
+ * folder swapped for a symlink after this open can't redirect it.
+ */
+export interface BeneathFolder {
+  /** O_RDONLY|O_DIRECTORY: usable with the *at calls and for fsync. */
+  readonly fd: number;
+  /** The path it was asked for, for messages. */
+  readonly path: string;
+  readonly dev: bigint;
+  readonly ino: bigint;
+  /** Folders this open created (with `create`), outermost first. */
+  readonly created: readonly string[];
+}
+
+export interface OpenBeneathOptions {
+  /** Create missing folders with this mode (and record them in `created`). */
+  readonly createMode?: number;
+}
+
+const MAX_LINKS = 40;
+let openat2Works: boolean | undefined;
+
+/**
+ * Opens `dir` (an absolute path at or below `root`) component by component from `root`. The
+ * root's own path is trusted (it comes from the configuration or the command line); below it
+ * no symlink is followed unless root owns it in a folder only root can write.
+ * @throws UnsafePathError `escape` (outside root), `symlink` (naming the link refused) or
+ *   `not-folder`; SystemCallError (ENOENT for a missing folder without `createMode`, EACCES, ...);
+ *   NativeAddonMissingError.
+ */
+export function openFolderBeneath(root: string, dir: string, options: OpenBeneathOptions = {}): BeneathFolder {
+  const rel = relative(root, dir);
+  if (rel.startsWith('..') || isAbsolute(rel)) {
+    throw new UnsafePathError('escape', dir, `${dir} is outside ${root}; refused`);
+  }
+  const k = nativeConstants();
+  const rootFd = openat(k.AT_FDCWD, root, k.O_RDONLY | k.O_DIRECTORY);
+  try {
+    const fast = rel === '' ? rootFd : options.createMode === undefined ? tryOpenat2(rootFd, rel) : undefined;
+    if (fast !== undefined) return describe(fast === rootFd ? openat(rootFd, '.', k.O_RDONLY | k.O_DIRECTORY) : fast, dir, []);
+    return walk(rootFd, root, rel.split(sep).filter((c) => c !== '' && c !== '.'), dir, options.createMode);
+  } finally {
+    closeSync(rootFd);
+  }
+}
+
+/** Closes a folder opened by openFolderBeneath. Never throws. */
+export function closeFolder(folder: BeneathFolder): void {
+  try {
+    closeSync(folder.fd);
+  } catch {
+    // Already closed: nothing to release.
+  }
+}
+
+/**
+ * Runs `use` with `dir` opened beneath `root`, closing it after.
+ * @throws whatever openFolderBeneath or `use` throws.
+ */
+export function withFolderBeneath<T>(root: string, dir: string, use: (folder: BeneathFolder) => T, options: OpenBeneathOptions = {}): T {
+  const folder = openFolderBeneath(root, dir, options);
+  try {
+    return use(folder);
+  } finally {
+    closeFolder(folder);
+  }
+}
+
+/** openat2 refusing every symlink and every way out: one syscall when nothing is in the way. */
+function tryOpenat2(rootFd: number, rel: string): number | undefined {
+  if (openat2Works === false) return undefined;
+  const k = nativeConstants();
+  try {
+    const fd = openat2(rootFd, rel, k.O_RDONLY | k.O_DIRECTORY, 0, k.RESOLVE_BENEATH | k.RESOLVE_NO_SYMLINKS | k.RESOLVE_NO_MAGICLINKS);
+    openat2Works = true;
+    return fd;
+  } catch (err) {
+    const code = (err as SystemCallError).code;
+    // ENOSYS/EPERM (old kernel, seccomp): always walk. Anything else: the walk says precisely
+    // what is wrong, or follows a link root made.
+    if (code === 'ENOSYS' || (code === 'EPERM' && openat2Works === undefined)) openat2Works = false;
+    return undefined;
+  }
+}
+
+function walk(rootFd: number, root: string, components: string[], dir: string, createMode: number | undefined): BeneathFolder {
+  const k = nativeConstants();
+  const created: string[] = [];
+  let trail: string[] = [];
+  let cur = openat(rootFd, '.', k.O_RDONLY | k.O_DIRECTORY);
+  let links = 0;
+  try {
+    const queue = [...components];
+    while (queue.length > 0) {
+      const name = queue.shift()!;
+      if (name === '' || name === '.') continue;
+      if (name === '..') {
+        // Only a trusted link's target can hold "..": go up by reopening from the root.
+        if (trail.length === 0) throw new UnsafePathError('escape', dir, `${dir} leads outside ${root} through a symlink; refused`);
+        trail = trail.slice(0, -1);
+        closeSync(cur);
+        cur = openat(rootFd, trail.length === 0 ? '.' : trail.join('/'), k.O_RDONLY | k.O_DIRECTORY | k.O_NOFOLLOW);
+        continue;
+      }
+      const here = join(root, ...trail, name);
+      let next: number;
+      try {
+        next = openChild(cur, name, here, createMode, created);
+      } catch (err) {
+        const code = (err as SystemCallError).code;
+        if (code !== 'ELOOP' && code !== 'ENOTDIR') throw err;
+        const st = fstatat(cur, name, k.AT_SYMLINK_NOFOLLOW);
+        if (!isSymlink(st)) throw new UnsafePathError('not-folder', here, `${here} is not a folder; refused`, { cause: err });
+        if (!isTrustedLink(cur, st)) {
+          throw new UnsafePathError('symlink', here, `${here} is a symbolic link in a folder that someone other than root can write; refusing to follow it`, { cause: err });
+        }
+        if (++links > MAX_LINKS) throw new UnsafePathError('symlink', here, `too many symbolic links under ${here}; refused`, { cause: err });
+        const target = readlinkat(cur, name).toString();
+        queue.unshift(...target.split('/'));
+        if (target.startsWith('/')) {
+          trail = [];
+          closeSync(cur);
+          cur = openat(rootFd, '.', k.O_RDONLY | k.O_DIRECTORY);
+        }
+        continue;
+      }
+      closeSync(cur);
+      cur = next;
+      trail.push(name);
+    }
+    return describe(cur, dir, created);
+  } catch (err) {
+    closeSync(cur);
+    throw err;
+  }
+}
+
+/** Opens one child folder without following a link; creates it first when asked and missing. */
+function openChild(cur: number, name: string, here: string, createMode: number | undefined, created: string[]): number {
+  const k = nativeConstants();
+  const flags = k.O_RDONLY | k.O_DIRECTORY | k.O_NOFOLLOW;
+  try {
+    return openat(cur, name, flags);
+  } catch (err) {
+    if ((err as SystemCallError).code !== 'ENOENT' || createMode === undefined) throw err;
+  }
+  try {
+    mkdirat(cur, name, createMode);
+    created.push(here);
+  } catch (err) {
+    // Made by someone else meanwhile: open what is there, with the same checks.
+    if ((err as SystemCallError).code !== 'EEXIST') throw err;
+  }
+  return openat(cur, name, flags);
+}
+
+function describe(fd: number, path: string, created: string[]): BeneathFolder {
+  try {
+    const st = fstatat(fd, '', nativeConstants().AT_EMPTY_PATH);
+    if (!isFolder(st)) throw new UnsafePathError('not-folder', path, `${path} is not a folder; refused`);
+    return { fd, path, dev: st.dev, ino: st.ino, created };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
