@@ -76,7 +76,7 @@ export async function removeOriginals(store: QuarantineStore, items: Pending[], 
   const live = items.filter((p) => !missing.includes(p));
   for (const p of live) {
     try {
-      p.removal = store.removeOriginal(p.real, p.stat);
+      p.removal = store.removeOriginal(p.real, { ...p.stat, mtimeNs: p.timesNs.mtimeNs }, p.folder);
       if (p.removal === 'changed') p.errors.push(store.records.errorNow({ word: 'changed', message: 'the original changed after it was copied; it was left in place' }));
     } catch (err) {
       p.removal = 'changed';
@@ -229,6 +229,8 @@ function newRecord(store: QuarantineStore, p: Pending): NewItem {
     gid: p.stat.gid,
     atimeMs: p.stat.atimeMs,
     mtimeMs: p.stat.mtimeMs,
+    atimeNs: p.timesNs.atimeNs.toString(),
+    mtimeNs: p.timesNs.mtimeNs.toString(),
     userName: store.options.userNameOf(p.stat.uid),
     computer: store.options.computer,
     quarantinedAt: new Date().toISOString(),

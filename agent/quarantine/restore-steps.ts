@@ -1,21 +1,32 @@
 /** Steps 2 to 6 of restoreMany, each for the items of a chunk still going. */
-import { linkSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { linkEntry, unlinkEntryQuietly } from '../safe-fs/folder-entries.js';
+import type { BeneathFolder } from '../safe-fs/open-folder-beneath.js';
 import { faultPoint } from './fault-injection.js';
-import { fsyncDirAsync } from './fsync-dir.js';
+import { fsyncAsync, fsyncDirAsync } from './fsync-dir.js';
 import type { DurableFile } from './package-writer.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
-import { foldersToSync, removeCreated, writeVerifiedCopy } from './restore-copy.js';
+import { writeVerifiedCopy } from './restore-copy.js';
+import { parentsOfCreated, removeCreated } from './restore-folders.js';
 import type { RestoreOptions, RestoreResult } from './restore-item.js';
 
-/** An item being restored; `file` and `contents` are set once its temp copy is written. */
+/**
+ * An item being restored; `file` and `contents` are set once its temp copy is written. `target`
+ * and `tmp` are for records and messages: every step acts on `name` and `tmpName` relative to
+ * `folder`, opened beneath `boundary` without following a link a user could have planted.
+ */
 export interface Restoring {
   readonly index: number;
   readonly item: QuarantineItem;
   readonly target: string;
   readonly tmp: string;
-  readonly createdDirs: string[];
+  readonly boundary: string;
+  readonly folder: BeneathFolder;
+  readonly name: string;
+  readonly tmpName: string;
   file?: DurableFile;
   contents?: (Buffer | undefined)[];
 }
@@ -41,7 +52,7 @@ export function beginRestores(store: QuarantineStore, chunk: Restoring[], result
     begun = store.records.transaction(() => chunk.map((r) => store.records.beginRestore(r.item.id, r.target)));
   } catch (err) {
     for (const r of chunk) {
-      removeCreated(r.createdDirs);
+      removeCreated(r.boundary, r.folder.created);
       results[r.index] = { id: r.item.id, ok: false, error: asRestoreError(err, r.item.id) };
     }
     return [];
@@ -63,7 +74,7 @@ export async function writeTempCopies(store: QuarantineStore, items: Restoring[]
   const written: Restoring[] = [];
   for (const r of items) {
     try {
-      Object.assign(r, await writeVerifiedCopy(store, r.item, r.tmp));
+      Object.assign(r, await writeVerifiedCopy(store, r.item, r.folder, r.tmpName));
       written.push(r);
     } catch (err) {
       fail(r, err);
@@ -85,19 +96,27 @@ export async function linkIntoPlace(store: QuarantineStore, items: Restoring[], 
     try {
       const conflicts = await store.sideEffects.check(r.item.sideEffects, r.contents!);
       if (conflicts.length > 0) throw new QuarantineError('occupied', `side effects can't be restored: ${conflicts.join('; ')}`, { id: r.item.id });
-      linkSync(r.tmp, r.target);
+      linkEntry(r.folder, r.tmpName, r.name);
       linked.push(r);
     } catch (err) {
       fail(r, linkError(err, r));
     }
     // The file is in place under its name: the temp name is only a leftover now.
-    unlinkQuietly(r.tmp);
+    unlinkEntryQuietly(r.folder, r.tmpName);
     faultPoint('restore:after-link');
   }
+  // The target's folder through the fd it was linked in; the parents of folders created on the
+  // way by path (an fsync writes nothing, so a path swapped meanwhile can't do harm there).
   const folders = new Map<string, Promise<void>>();
-  for (const r of linked) for (const d of foldersToSync(r.target, r.createdDirs)) if (!folders.has(d)) folders.set(d, fsyncDirAsync(d));
-  return keepIf(linked, (r) => Promise.all(foldersToSync(r.target, r.createdDirs).map((d) => folders.get(d)!)).then(() => {}), (r, err) => {
-    unlinkQuietly(r.target);
+  for (const r of linked) {
+    const own = dirname(r.target);
+    if (!folders.has(own)) folders.set(own, fsyncAsync(r.folder.fd));
+    for (const d of parentsOfCreated(r.folder.created)) if (!folders.has(d)) folders.set(d, fsyncDirAsync(d));
+  }
+  const synced = (r: Restoring): Promise<void> =>
+    Promise.all([dirname(r.target), ...parentsOfCreated(r.folder.created)].map((d) => folders.get(d)!)).then(() => {});
+  return keepIf(linked, synced, (r, err) => {
+    unlinkEntryQuietly(r.folder, r.name);
     fail(r, err);
   });
 }
@@ -113,7 +132,7 @@ export async function restoreSideEffects(store: QuarantineStore, items: Restorin
     try {
       done.push({ r, notes: await store.sideEffects.restore(r.item.sideEffects, r.contents!) });
     } catch (err) {
-      unlinkQuietly(r.target);
+      unlinkEntryQuietly(r.folder, r.name);
       fail(r, new QuarantineError('internal', `restore of ${r.item.id} undone: ${(err as Error).message}`, { id: r.item.id, path: r.target }, { cause: err }));
     }
     faultPoint('restore:after-side-effects');

@@ -1,49 +1,84 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
+import { describeType, statEntry } from '../safe-fs/folder-entries.js';
+import { closeFolder, openFolderBeneath, type BeneathFolder } from '../safe-fs/open-folder-beneath.js';
+import { UnsafePathError } from '../safe-fs/unsafe-path-error.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem } from './quarantine-item.js';
-import { isInside, resolveUnderRoot } from './system-path.js';
+import { removeCreated } from './restore-folders.js';
+import { resolveUnderRoot } from './system-path.js';
 
-/** Where a restore writes, and the folder it must stay inside. */
+/**
+ * Where a restore writes: `name` inside `folder`, opened beneath `boundary` without following a
+ * link a user could have planted. Every later step acts relative to `folder.fd`; the caller
+ * closes it (closeFolder).
+ */
 export interface RestoreTarget {
   readonly path: string;
   readonly boundary: string;
+  readonly folder: BeneathFolder;
+  readonly name: string;
 }
 
 /**
- * Picks the path a restore writes to: the original place (under the root prefix) or `toDir`.
- * Never an existing file: `rename` picks `name.restored-N.ext` beside it instead of refusing.
- * @throws QuarantineError `malformed` for a path that escapes its boundary (through `..` or a
- *   symlinked folder), `occupied` for an existing file without `rename`.
+ * Picks the path a restore writes to: the original place (under the root prefix) or `toDir`,
+ * creating missing folders on the way (recorded in `folder.created`). Never an existing entry
+ * of any kind (a FIFO or device is looked at, never opened): `rename` picks
+ * `name.restored-N.ext` beside it instead of refusing.
+ * @throws QuarantineError `malformed` for a path that escapes its boundary or goes through a
+ *   symlinked folder (the message names the link), `occupied` for an existing entry without
+ *   `rename`, `internal` for a folder that can't be opened or made. Nothing is left created.
  */
 export function chooseRestoreTarget(root: string, item: QuarantineItem, toDir: string | undefined, rename: boolean): RestoreTarget {
   const name = item.fileName;
   if (name !== basename(name) || name === '..' || name === '.' || name.length === 0) {
     throw new QuarantineError('malformed', `item ${item.id} has an unsafe file name ${JSON.stringify(name)}`, { id: item.id });
   }
-  const boundary = toDir === undefined ? root : resolve(toDir);
-  const wanted = toDir === undefined ? resolveUnderRoot(root, item.originalPath) : join(boundary, name);
-  checkNoEscape(boundary, dirname(wanted), item.id);
-  if (!existsSync(wanted)) return { path: wanted, boundary };
+  // --to names a folder the administrator chose: its path is trusted up to the part that exists,
+  // and what is missing below is made (and removed again if the restore fails).
+  const boundary = toDir === undefined ? root : nearestExisting(resolve(toDir));
+  const wanted = toDir === undefined ? resolveUnderRoot(root, item.originalPath) : join(resolve(toDir), name);
+  const folder = openTargetFolder(boundary, dirname(wanted), item.id);
+  try {
+    const chosen = freeName(folder, wanted, item.id, rename);
+    return { path: join(dirname(wanted), chosen), boundary, folder, name: chosen };
+  } catch (err) {
+    closeFolder(folder);
+    removeCreated(boundary, folder.created);
+    throw err;
+  }
+}
+
+function nearestExisting(dir: string): string {
+  let probe = dir;
+  while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
+  return probe;
+}
+
+function openTargetFolder(boundary: string, dir: string, id: string): BeneathFolder {
+  try {
+    return openFolderBeneath(boundary, dir, { createMode: 0o755 });
+  } catch (err) {
+    if (err instanceof UnsafePathError) {
+      throw new QuarantineError('malformed', `restoring into ${dir} would leave ${boundary}: ${err.message}`, { id, path: err.at }, { cause: err });
+    }
+    throw new QuarantineError('internal', `can't open or create the folder ${dir}: ${(err as Error).message}`, { id, path: dir }, { cause: err });
+  }
+}
+
+function freeName(folder: BeneathFolder, wanted: string, id: string, rename: boolean): string {
+  const name = basename(wanted);
+  const there = statEntry(folder, name);
+  if (there === undefined) return name;
   if (!rename) {
-    throw new QuarantineError('occupied', `${wanted} already exists; restore with --rename to put it beside, or --to DIR`, { id: item.id, path: wanted });
+    const what = (there.mode & 0o170000) === 0o100000 ? '' : ` (it is ${describeType(there.mode)})`;
+    throw new QuarantineError('occupied', `${wanted} already exists; restore with --rename to put it beside, or --to DIR${what}`, { id, path: wanted });
   }
   const ext = extname(name);
   const stem = name.slice(0, name.length - ext.length);
   for (let n = 1; n < 1000; n++) {
-    const candidate = join(dirname(wanted), `${stem}.restored${n === 1 ? '' : `-${n}`}${ext}`);
-    if (!existsSync(candidate)) return { path: candidate, boundary };
+    const candidate = `${stem}.restored${n === 1 ? '' : `-${n}`}${ext}`;
+    if (statEntry(folder, candidate) === undefined) return candidate;
   }
-  throw new QuarantineError('occupied', `no free name beside ${wanted}`, { id: item.id, path: wanted });
-}
-
-/** The nearest existing ancestor, resolved through symlinks, must still be inside the boundary. */
-function checkNoEscape(boundary: string, dir: string, id: string): void {
-  let probe = dir;
-  while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
-  const realBoundary = realpathSync(existsSync(boundary) ? boundary : dirname(boundary));
-  const realProbe = realpathSync(probe);
-  if (!isInside(realBoundary, realProbe) && !isInside(boundary, realProbe)) {
-    throw new QuarantineError('malformed', `restoring into ${dir} would leave ${boundary} (through ${probe}); refused`, { id, path: dir });
-  }
+  throw new QuarantineError('occupied', `no free name beside ${wanted}`, { id, path: wanted });
 }

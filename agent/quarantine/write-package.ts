@@ -1,7 +1,7 @@
 /** Step 1 of quarantineMany, per file: the package written to a temp blob. */
 import { closeSync, fstatSync, type Stats } from 'node:fs';
 import { faultPoint } from './fault-injection.js';
-import { openOriginal } from './original-file.js';
+import { openOriginal, type FolderIdentity } from './original-file.js';
 import { DurableFile, encryptInto, type WrittenPackage } from './package-writer.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { ItemError } from './quarantine-item.js';
@@ -17,6 +17,10 @@ export interface Pending {
   readonly request: QuarantineRequest;
   readonly real: string;
   readonly stat: Stats;
+  /** Access and modification times to the nanosecond (Stats carries them as float ms). */
+  readonly timesNs: { readonly atimeNs: bigint; readonly mtimeNs: bigint };
+  /** The folder it was read from: its original is removed only from that very folder. */
+  readonly folder: FolderIdentity;
   readonly id: string;
   readonly captured: readonly CapturedSideEffect[];
   readonly written: WrittenPackage;
@@ -34,7 +38,8 @@ export interface Pending {
  */
 export async function writePackage(store: QuarantineStore, index: number, request: QuarantineRequest, buf: Buffer): Promise<Pending> {
   const real = resolveUnderRoot(store.root, request.path);
-  const fd = openOriginal(real, request.path);
+  const opened = openOriginal(store.root, real, request.path);
+  const fd = opened.fd;
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new QuarantineError('type', `${request.path} is not a regular file`, { path: request.path });
@@ -53,7 +58,8 @@ export async function writePackage(store: QuarantineStore, index: number, reques
       throw new QuarantineError('internal', `can't write the quarantine package of ${request.path}: ${(err as Error).message}`, { id, path: request.path }, { cause: err });
     }
     faultPoint('quarantine:after-blob-write');
-    return { index, request, real, stat, id, captured, written, blob, errors: [] };
+    const timesNs = { atimeNs: opened.stat.atimeNs, mtimeNs: opened.stat.mtimeNs };
+    return { index, request, real, stat, timesNs, folder: opened.folder, id, captured, written, blob, errors: [] };
   } finally {
     closeSync(fd);
   }

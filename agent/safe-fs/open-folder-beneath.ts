@@ -1,4 +1,4 @@
-import { closeSync } from 'node:fs';
+import { closeSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { fstatat, mkdirat, nativeConstants, openat, openat2, readlinkat } from '../native/at-calls.js';
 import { SystemCallError } from '../native/system-call-error.js';
@@ -125,8 +125,12 @@ function walk(rootFd: number, root: string, components: string[], dir: string, c
         }
         if (++links > MAX_LINKS) throw new UnsafePathError('symlink', here, `too many symbolic links under ${here}; refused`, { cause: err });
         const target = readlinkat(cur, name).toString();
-        queue.unshift(...target.split('/'));
-        if (target.startsWith('/')) {
+        if (!target.startsWith('/')) queue.unshift(...target.split('/'));
+        else {
+          // An absolute target is a path of this machine: followed only while it stays beneath the root.
+          const inside = relativeBeneath(root, target);
+          if (inside === undefined) throw new UnsafePathError('escape', here, `${here} is a symbolic link to ${target}, outside ${root}; refused`, { cause: err });
+          queue.unshift(...inside);
           trail = [];
           closeSync(cur);
           cur = openat(rootFd, '.', k.O_RDONLY | k.O_DIRECTORY);
@@ -142,6 +146,15 @@ function walk(rootFd: number, root: string, components: string[], dir: string, c
     closeSync(cur);
     throw err;
   }
+}
+
+/** `target`'s components below `root` (through the root's real path too), or undefined when outside. */
+function relativeBeneath(root: string, target: string): string[] | undefined {
+  for (const base of new Set([root, realpathSync(root)])) {
+    const rel = relative(base, target);
+    if (!rel.startsWith('..') && !isAbsolute(rel)) return rel.split(sep);
+  }
+  return undefined;
 }
 
 /** Opens one child folder without following a link; creates it first when asked and missing. */
