@@ -9,7 +9,7 @@ import { readPackage } from './package-parts.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
-import { removeCreated } from './restore-folders.js';
+import { removeCreated } from '../safe-fs/created-folders.js';
 
 /** Temp name of a restore in progress; recovery derives it from the recorded target. */
 export function restoreTempPath(target: string, id: string): string {

@@ -5,7 +5,7 @@ import { QuarantineError } from './quarantine-errors.js';
 import type { SampleState } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
 import { abandonRestore, restoreTempName } from './restore-copy.js';
-import { removeCreated } from './restore-folders.js';
+import { removeCreated } from '../safe-fs/created-folders.js';
 import {
   asRestoreError, beginRestores, commitRestored, linkIntoPlace, restoreSideEffects, writeTempCopies, type FailRestore, type Restoring,
 } from './restore-steps.js';

@@ -10,7 +10,7 @@ import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
 import { writeVerifiedCopy } from './restore-copy.js';
-import { parentsOfCreated, removeCreated } from './restore-folders.js';
+import { parentsOfCreated, removeCreated } from '../safe-fs/created-folders.js';
 import type { RestoreOptions, RestoreResult } from './restore-item.js';
 
 /**

@@ -5,7 +5,7 @@ import { closeFolder, openFolderBeneath, type BeneathFolder } from '../safe-fs/o
 import { UnsafePathError } from '../safe-fs/unsafe-path-error.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem } from './quarantine-item.js';
-import { removeCreated } from './restore-folders.js';
+import { removeCreated } from '../safe-fs/created-folders.js';
 import { resolveUnderRoot } from './system-path.js';
 
 /**

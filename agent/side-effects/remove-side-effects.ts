@@ -1,7 +1,7 @@
-import { lstat, unlink } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hashFile } from './file-record.js';
-import { syncFolder } from './file-writes.js';
+import { syncFolder, unlinkFileSafely } from './file-writes.js';
 import { findNearestLine } from './line-edit.js';
 import { encodeLines, loadLineFile, rewriteLineFile, type LineFile } from './line-file.js';
 import { lstatIfExists, resolveEntryInRoot, resolveRoot } from './rooted-path.js';
@@ -57,7 +57,7 @@ async function removeFileEffect(realRoot: string, effect: FileSideEffect): Promi
     if (after.ino !== before.ino || after.dev !== before.dev || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
       return { effect, status: 'changed', reason: 'it changed while being checked' };
     }
-    await unlink(entryPath);
+    if (!(await unlinkFileSafely(entryPath, after))) return { effect, status: 'changed', reason: 'it changed while being checked' };
     await syncFolder(dirname(entryPath));
     return { effect, status: 'removed' };
   } catch (err) {

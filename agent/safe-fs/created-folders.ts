@@ -1,12 +1,12 @@
-/** The folders a restore created on the way to its target: removed again if it fails. */
+/** Folders made on the way to a file being created: removed again when the creation fails. */
 import { basename, dirname } from 'node:path';
-import { removeFolderEntry } from '../safe-fs/folder-entries.js';
-import { withFolderBeneath } from '../safe-fs/open-folder-beneath.js';
+import { removeFolderEntry } from './folder-entries.js';
+import { withFolderBeneath } from './open-folder-beneath.js';
 
 /**
- * Removes the folders a failed restore created (outermost first in `created`), deepest first,
- * stopping at one that is not empty. Each is removed relative to its parent opened beneath
- * `boundary`, never through a link. Never throws.
+ * Removes folders that were created (outermost first in `created`), deepest first, stopping at
+ * one that is not empty. Each is removed relative to its parent opened beneath `boundary`, never
+ * through a link. Never throws.
  */
 export function removeCreated(boundary: string, created: readonly string[]): void {
   for (const dir of [...created].reverse()) {
