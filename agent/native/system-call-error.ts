@@ -32,9 +32,11 @@ export class NativeAddonMissingError extends Error {
 
 /** `err` as a SystemCallError when it came from the addon (it carries errno and syscall); else unchanged. */
 export function asSystemCallError(err: unknown): unknown {
-  if (!(err instanceof Error) || err instanceof SystemCallError) return err;
-  const e = err as Error & { code?: unknown; errno?: unknown; syscall?: unknown; path?: unknown; dest?: unknown };
-  if (typeof e.code !== 'string' || typeof e.errno !== 'number' || typeof e.syscall !== 'string') return err;
+  // Not `instanceof Error`: the addon's errors come from the main realm, and code run in a vm
+  // context (the test runner) has another Error.
+  if (typeof err !== 'object' || err === null || err instanceof SystemCallError) return err;
+  const e = err as { message?: unknown; code?: unknown; errno?: unknown; syscall?: unknown; path?: unknown; dest?: unknown };
+  if (typeof e.code !== 'string' || typeof e.errno !== 'number' || typeof e.syscall !== 'string' || typeof e.message !== 'string') return err;
   return new SystemCallError({
     code: e.code, errno: e.errno, syscall: e.syscall, message: e.message,
     ...(typeof e.path === 'string' && { path: e.path }),
