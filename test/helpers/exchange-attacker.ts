@@ -8,10 +8,13 @@ export interface ExchangeAttacker {
   stop(): Promise<number>;
 }
 
-/** Starts the swapping loop and resolves once it runs. */
-export async function startExchangeAttacker(a: string, b: string): Promise<ExchangeAttacker> {
+/**
+ * Starts the swapping loop and resolves once it runs. With `holdUs`, it stays swapped for
+ * `swapped` microseconds and unswapped for `original`; without, it swaps as fast as it can.
+ */
+export async function startExchangeAttacker(a: string, b: string, holdUs?: { swapped: number; original: number }): Promise<ExchangeAttacker> {
   const addon = join(REPO_ROOT, 'build', 'Release', 'epq_native.node');
-  const child: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'test', 'helpers', 'exchange-loop.mjs'), addon, a, b], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [join(REPO_ROOT, 'test', 'helpers', 'exchange-loop.mjs'), addon, a, b, String(holdUs?.swapped ?? 0), String(holdUs?.original ?? 0)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));

@@ -12,7 +12,7 @@ import { runCli } from '../helpers/run-cli.js';
 import { makeStoreFixture } from './store-fixture.js';
 
 const NOBODY = 65534;
-const FILES = 16;
+const FILES = 200;
 
 /**
  * Issue 12, defects 1 and 2: a local user who owns a scanned folder swaps it with a symlink to a
@@ -63,13 +63,14 @@ describe('symlink and rename races against root epq', () => {
 
   it('`epq scan --action quarantine` never deletes a file in the folder a swapped-in symlink points to', async () => {
     const ctx = ['--state-dir', fx.stateDir, '--root', fx.root];
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 20_000;
     let tries = 0;
     let swaps = 0;
     const seen = new Set<string>();
     for (; tries < 5 && Date.now() < deadline; tries++) {
       dropUserFiles();
-      const attacker = await startExchangeAttacker(drop, swap);
+      // Mostly the real folder, so that the scan finds the files, with short windows of the link.
+      const attacker = await startExchangeAttacker(drop, swap, { swapped: 30, original: 70 });
       let scan;
       try {
         scan = await runCli(['scan', '--action', 'quarantine', ...ctx, drop]);
@@ -91,6 +92,32 @@ describe('symlink and rename races against root epq', () => {
     expect(tries).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
+  it('the quarantine the agent runs (quarantineMany) never deletes through a swapped-in symlink, in many rounds', async () => {
+    const store = await fx.open();
+    const deadline = Date.now() + 12_000;
+    let rounds = 0;
+    let removed = 0;
+    for (; rounds < 12 && Date.now() < deadline; rounds++) {
+      dropUserFiles();
+      const attacker = await startExchangeAttacker(drop, swap, { swapped: 10, original: 10 });
+      let results;
+      try {
+        results = await store.quarantineMany(Array.from({ length: FILES }, (_, i) => ({ path: `/home/u/drop/f${i}.com`, detections: [{ signature: 'Eicar', kind: 'body' as const, offset: 0 }], definitionsSequence: 1 })));
+      } finally {
+        await attacker.stop();
+      }
+      expect(snapshot(system)).toEqual(systemBefore);
+      for (const r of results) {
+        if (!r.ok || !r.outcome.originalRemoved) continue;
+        removed++;
+        expect(existsSync(join(drop, r.outcome.item.fileName))).toBe(false);
+      }
+    }
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(removed).toBeGreaterThan(0);
+    store.close();
+  }, 60_000);
+
   it('a restore never writes through a swapped-in symlink (the ld.so.preload attack), racing or not', async () => {
     const store = await fx.open();
     const preload = join(drop, 'ld.so.preload');
@@ -107,7 +134,7 @@ describe('symlink and rename races against root epq', () => {
     expect(existsSync(join(system, 'ld.so.preload'))).toBe(false);
     renameSwap();
     // The same while another process swaps the folder and the link as fast as it can.
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 10_000;
     let restored = 0;
     let refused = 0;
     for (let t = 0; t < 60 && Date.now() < deadline; t++) {
