@@ -57,6 +57,7 @@ find_node() {
 require_built_checkout() {
   [ -f "$SRC/dist/agent/cli/main.js" ] || die "$SRC is not built (no dist/); run \`npm ci\` there first"
   [ -d "$SRC/node_modules/better-sqlite3" ] || die "$SRC has no node_modules; run \`npm ci\` there first"
+  [ -f "$SRC/build/Release/epq_native.node" ] || die "$SRC has no native addon (build/Release/epq_native.node); run \`npm ci\` there first (needs python3, make and a C compiler)"
 }
 
 # Copies a folder's content (not its node_modules) preserving modes and times, so that an
@@ -110,6 +111,9 @@ stage_program() {
   done
   copy_tree "$SRC/bin" "$stage/bin"
   copy_tree "$SRC/definitions/builtin" "$stage/definitions/builtin"
+  # The native addon (N-API, so any Node >= 20.19 loads it); dist/agent/native finds it here.
+  mkdir -p "$stage/build/Release"
+  cp -p "$SRC/build/Release/epq_native.node" "$stage/build/Release/"
   for part in scanner definitions agent central; do
     if [ -d "$SRC/dist/$part" ]; then copy_tree "$SRC/dist/$part" "$stage/dist/$part"; fi
   done

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { createEntry, unlinkEntryQuietly } from '../safe-fs/folder-entries.js';
+import { closeFolder, openFolderBeneath, type BeneathFolder } from '../safe-fs/open-folder-beneath.js';
+import { closeSync, fsyncSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readPackage } from './package-parts.js';
 import { QuarantineError } from './quarantine-errors.js';
@@ -39,30 +41,43 @@ export function deleteItem(store: QuarantineStore, id: string, reason: string): 
  */
 export function exportItem(store: QuarantineStore, id: string, dir: string): string {
   const item = heldItem(store, id);
-  const path = join(resolve(dir), `${item.fileName}.${item.id}.quarantined`);
+  const name = `${item.fileName}.${item.id}.quarantined`;
+  const path = join(resolve(dir), name);
+  let folder: BeneathFolder;
   let fd: number;
   try {
-    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    // The folder the administrator named, opened once: the create and any unlink after it act
+    // on that very folder, even if its path is swapped for a link meanwhile.
+    folder = openFolderBeneath(resolve(dir), resolve(dir));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new QuarantineError(code === 'EEXIST' ? 'occupied' : 'internal', `can't write ${path}: ${(err as Error).message}`, { id, path }, { cause: err });
+    throw new QuarantineError('internal', `can't write ${path}: ${(err as Error).message}`, { id, path }, { cause: err });
   }
-  const hash = createHash('sha256');
   try {
-    readPackage(store.blobPath(id), store.key, item, (chunk) => {
-      hash.update(chunk);
-      for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
-    });
-    fsyncSync(fd);
-  } catch (err) {
+    try {
+      fd = createEntry(folder, name, 0o600);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new QuarantineError(code === 'EEXIST' ? 'occupied' : 'internal', `can't write ${path}: ${(err as Error).message}`, { id, path }, { cause: err });
+    }
+    const hash = createHash('sha256');
+    try {
+      readPackage(store.blobPath(id), store.key, item, (chunk) => {
+        hash.update(chunk);
+        for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+      });
+      fsyncSync(fd);
+    } catch (err) {
+      closeSync(fd);
+      unlinkEntryQuietly(folder, name);
+      throw err;
+    }
     closeSync(fd);
-    unlinkSync(path);
-    throw err;
-  }
-  closeSync(fd);
-  if (hash.digest('hex') !== item.sha256) {
-    unlinkSync(path);
-    throw new QuarantineError('content', `content checksum of ${id} does not match; nothing exported`, { id });
+    if (hash.digest('hex') !== item.sha256) {
+      unlinkEntryQuietly(folder, name);
+      throw new QuarantineError('content', `content checksum of ${id} does not match; nothing exported`, { id });
+    }
+  } finally {
+    closeFolder(folder);
   }
   return path;
 }

@@ -22,6 +22,10 @@ export interface PackageMetadata {
   readonly gid: number;
   readonly atimeMs: number;
   readonly mtimeMs: number;
+  /** Access and modification times to the nanosecond, as decimal text (a package written
+   *  without them gets the microsecond its milliseconds held, as migration 004 does). */
+  readonly atimeNs: string;
+  readonly mtimeNs: string;
   readonly userName: string;
   readonly computer: string;
   readonly quarantinedAt: string;
@@ -60,6 +64,11 @@ export function decodeMetadata(bytes: Buffer, id: string, path: string): Package
   for (const k of NUMBERS) if (typeof v[k] !== 'number' || !Number.isFinite(v[k])) throw bad(k);
   for (const k of STRINGS) if (typeof v[k] !== 'string') throw bad(k);
   if (v['id'] !== id) throw bad('id does not match the file name');
+  for (const k of ['atimeNs', 'mtimeNs'] as const) {
+    const ms = k === 'atimeNs' ? 'atimeMs' : 'mtimeMs';
+    if (v[k] === undefined) v[k] = nanosecondsOf(v[ms] as number);
+    else if (typeof v[k] !== 'string' || !/^-?[0-9]+$/.test(v[k])) throw bad(k);
+  }
   if (v['originalPathBytes'] !== undefined && typeof v['originalPathBytes'] !== 'string') throw bad('originalPathBytes');
   if (!Array.isArray(v['detections'])) throw bad('detections');
   if (!Array.isArray(v['sideEffects']) || v['sideEffects'].some((e) => typeof e !== 'object' || e === null || typeof (e as Record<string, unknown>)['kind'] !== 'string')) {
@@ -67,4 +76,9 @@ export function decodeMetadata(bytes: Buffer, id: string, path: string): Package
   }
   const { format: _format, ...meta } = v;
   return meta as unknown as PackageMetadata;
+}
+
+/** Milliseconds as Node's Stats gave them, to the microsecond they carry, as nanoseconds. */
+function nanosecondsOf(ms: number): string {
+  return (BigInt(Math.round(ms * 1000)) * 1000n).toString();
 }

@@ -22,7 +22,7 @@ export class DurableFile {
   private sinceSync = 0;
   private closed = false;
 
-  private constructor(readonly path: FsPath, readonly fd: number) {}
+  private constructor(readonly path: FsPath, readonly fd: number, private readonly remove: () => void = () => unlinkSync(path)) {}
 
   /**
    * Creates `path` (O_EXCL: never an existing file, never through a symlink).
@@ -30,6 +30,14 @@ export class DurableFile {
    */
   static create(path: FsPath, mode: number): DurableFile {
     return new DurableFile(path, openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode));
+  }
+
+  /**
+   * Takes over a file just created (O_EXCL) by the caller, e.g. relative to a folder fd;
+   * `remove` unlinks it the same way when it is discarded.
+   */
+  static adopt(path: FsPath, fd: number, remove: () => void): DurableFile {
+    return new DurableFile(path, fd, remove);
   }
 
   /**
@@ -89,7 +97,7 @@ export class DurableFile {
       // Closing a file we are deleting cannot lose anything.
     }
     try {
-      unlinkSync(this.path);
+      this.remove();
     } catch {
       // Already gone; recovery deletes any temp file left over.
     }

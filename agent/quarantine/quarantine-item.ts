@@ -42,6 +42,12 @@ export interface QuarantineItem {
   readonly gid: number;
   readonly atimeMs: number;
   readonly mtimeMs: number;
+  /**
+   * The same times to the nanosecond, which a restore gives back: decimal nanoseconds since the
+   * epoch, as text so that JSON (CLI output, the control socket) carries them whole.
+   */
+  readonly atimeNs: string;
+  readonly mtimeNs: string;
   readonly userName: string;
   readonly computer: string;
   readonly quarantinedAt: string;

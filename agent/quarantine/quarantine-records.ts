@@ -20,6 +20,8 @@ interface Row {
   gid: number;
   atime_ms: number;
   mtime_ms: number;
+  atime_ns: string;
+  mtime_ns: string;
   user_name: string;
   computer: string;
   quarantined_at: string;
@@ -53,6 +55,8 @@ function toItem(r: Row): QuarantineItem {
     gid: r.gid,
     atimeMs: r.atime_ms,
     mtimeMs: r.mtime_ms,
+    atimeNs: r.atime_ns,
+    mtimeNs: r.mtime_ns,
     userName: r.user_name,
     computer: r.computer,
     quarantinedAt: r.quarantined_at,
@@ -87,15 +91,15 @@ export class QuarantineRecords {
   constructor(private readonly db: Db) {
     this.stmts = {
       insert: db.prepare(`INSERT INTO quarantine_items (id, phase, file_name, original_path, original_path_bytes, size, sha256, dev, ino, mode, uid, gid,
-          atime_ms, mtime_ms, user_name, computer, quarantined_at, virus_name, detections, definitions_sequence, status, state,
+          atime_ms, mtime_ms, atime_ns, mtime_ns, user_name, computer, quarantined_at, virus_name, detections, definitions_sequence, status, state,
           side_effects, package_size, updated_at)
-        VALUES (@id, 'stored', @fileName, @originalPath, @originalPathBytes, @size, @sha256, @dev, @ino, @mode, @uid, @gid, @atimeMs, @mtimeMs,
+        VALUES (@id, 'stored', @fileName, @originalPath, @originalPathBytes, @size, @sha256, @dev, @ino, @mode, @uid, @gid, @atimeMs, @mtimeMs, @atimeNs, @mtimeNs,
           @userName, @computer, @quarantinedAt, @virusName, @detections, @definitionsSequence, @status, @state, @sideEffects,
           @packageSize, @now)`),
       insertRebuilt: db.prepare(`INSERT INTO quarantine_items (id, phase, file_name, original_path, original_path_bytes, size, sha256, dev, ino, mode, uid, gid,
-          atime_ms, mtime_ms, user_name, computer, quarantined_at, virus_name, detections, definitions_sequence, status, state,
+          atime_ms, mtime_ms, atime_ns, mtime_ns, user_name, computer, quarantined_at, virus_name, detections, definitions_sequence, status, state,
           side_effects, package_size, original_removed, errors, updated_at)
-        VALUES (@id, @phase, @fileName, @originalPath, @originalPathBytes, @size, @sha256, @dev, @ino, @mode, @uid, @gid, @atimeMs, @mtimeMs,
+        VALUES (@id, @phase, @fileName, @originalPath, @originalPathBytes, @size, @sha256, @dev, @ino, @mode, @uid, @gid, @atimeMs, @mtimeMs, @atimeNs, @mtimeNs,
           @userName, @computer, @quarantinedAt, @virusName, @detections, @definitionsSequence, @status, @state, @sideEffects,
           @packageSize, @originalRemoved, @errors, @now)`),
       get: db.prepare('SELECT * FROM quarantine_items WHERE id = @id'),

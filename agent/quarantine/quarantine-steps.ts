@@ -77,7 +77,7 @@ export async function removeOriginals(store: QuarantineStore, items: Pending[], 
   const live = items.filter((p) => !missing.includes(p));
   for (const p of live) {
     try {
-      p.removal = store.removeOriginal(p.real, p.stat);
+      p.removal = store.removeOriginal(p.real, { ...p.stat, mtimeNs: p.timesNs.mtimeNs }, p.folder);
       if (p.removal === 'changed') p.errors.push(store.records.errorNow({ word: 'changed', message: 'the original changed after it was copied; it was left in place' }));
     } catch (err) {
       p.removal = 'changed';

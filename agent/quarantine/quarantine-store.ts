@@ -1,11 +1,14 @@
-import { lstatSync, mkdirSync, unlinkSync, type Stats } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Detection } from '../../scanner/types.js';
-import type { FsPath } from '../fs-path.js';
+import { basenameFsPath, dirnameFsPath, type FsPath } from '../fs-path.js';
 import { IGNORE_EVENTS, type EventSink } from '../events/agent-event.js';
+import { isRegularFile, statEntry, unlinkEntry } from '../safe-fs/folder-entries.js';
+import { withFolderBeneath } from '../safe-fs/open-folder-beneath.js';
 import { openDatabase, type Db } from '../store/open-database.js';
 import { loadOrCreateKey } from './key-file.js';
 import { listPackageFiles } from './orphan-packages.js';
+import type { FolderIdentity } from './original-file.js';
 import { quarantineBatch, type QuarantineResult } from './quarantine-batch.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import { QuarantineRecords } from './quarantine-records.js';
@@ -129,27 +132,40 @@ export class QuarantineStore {
   }
 
   /**
-   * Unlinks the original if the path still names the file that was copied (same inode, size and
-   * mtime); the caller fsyncs its folder. `gone` when it had already disappeared.
-   * @throws the system error of lstat or unlink other than ENOENT (EACCES, EPERM, EBUSY, ...).
+   * Unlinks the original if the path still names the file that was copied (same device, inode,
+   * size and mtime to the nanosecond); the caller fsyncs its folder. `gone` when it had already
+   * disappeared. Its folder is opened beneath the root without following a link a user could
+   * have planted (and, when `folder` is given, must be the very folder it was read from); the
+   * check and the unlink are both made relative to that open folder, so a folder swapped for a
+   * symlink in between can't make root delete a file elsewhere.
+   * @throws UnsafePathError (a symlinked folder on the way; nothing removed), or the system
+   *   error of open, fstatat or unlinkat other than ENOENT (EACCES, EPERM, EBUSY, ...).
    */
-  removeOriginal(real: FsPath, copied: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs'>): 'removed' | 'gone' | 'changed' {
-    let now: Stats;
+  removeOriginal(real: FsPath, copied: OriginalIdentity, folder?: FolderIdentity): 'removed' | 'gone' | 'changed' {
+    const name = basenameFsPath(real);
     try {
-      now = lstatSync(real);
+      return withFolderBeneath(this.root, dirnameFsPath(real), (dir) => {
+        if (folder && (dir.dev !== folder.dev || dir.ino !== folder.ino)) return 'changed';
+        const now = statEntry(dir, name);
+        if (now === undefined) return 'gone';
+        if (!isRegularFile(now) || now.dev !== BigInt(copied.dev) || now.ino !== BigInt(copied.ino) || now.size !== copied.size || now.mtimeNs !== copied.mtimeNs) {
+          return 'changed';
+        }
+        unlinkEntry(dir, name);
+        return 'removed';
+      });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return 'gone';
       throw err;
     }
-    if (!now.isFile() || now.dev !== copied.dev || now.ino !== copied.ino || now.size !== copied.size || now.mtimeMs !== copied.mtimeMs) {
-      return 'changed';
-    }
-    try {
-      unlinkSync(real);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
-      throw err;
-    }
-    return 'removed';
   }
+}
+
+/** What identifies the copied original: it is removed only while its name still points at it. */
+export interface OriginalIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeNs: bigint;
 }

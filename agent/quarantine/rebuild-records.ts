@@ -77,8 +77,8 @@ function readRecord(store: QuarantineStore, orphan: OrphanPackage): NewItem {
 
 function originalStillInPlace(store: QuarantineStore, record: NewItem): boolean {
   try {
-    const now = lstatSync(resolveUnderRoot(store.root, originalPathOf(record)));
-    return now.isFile() && now.dev === record.dev && now.ino === record.ino && now.mtimeMs === record.mtimeMs;
+    const now = lstatSync(resolveUnderRoot(store.root, originalPathOf(record)), { bigint: true });
+    return now.isFile() && now.dev === BigInt(record.dev) && now.ino === BigInt(record.ino) && now.mtimeNs === BigInt(record.mtimeNs);
   } catch {
     return false;
   }

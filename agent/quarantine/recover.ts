@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readdirSync, readSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync, readSync, renameSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { dirnameFsPath, type FsPath } from '../fs-path.js';
+import { basenameFsPath, dirnameFsPath, type FsPath } from '../fs-path.js';
 import { fsyncDir } from './fsync-dir.js';
 import { isHeldPhase } from './held-phases.js';
 import { readPackage } from './package-parts.js';
 import { QuarantineError } from './quarantine-errors.js';
 import { originalPathOf, type ItemError, type QuarantineItem, type StoredSideEffect } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
-import { restoreTempPath } from './restore-copy.js';
+import { restoreTempName } from './restore-copy.js';
 import { putBackItemsSideEffects, removeItemsSideEffects } from './side-effect-edits.js';
+import { openRegularForReading, unlinkEntryQuietly } from '../safe-fs/folder-entries.js';
+import { withFolderBeneath } from '../safe-fs/open-folder-beneath.js';
 import { resolveUnderRoot } from './system-path.js';
 
 export interface RecoveryReport {
@@ -115,7 +117,7 @@ async function finishQuarantine(store: QuarantineStore, item: QuarantineItem): P
   }
   let removal: 'removed' | 'gone' | 'changed';
   try {
-    removal = store.removeOriginal(real, item);
+    removal = store.removeOriginal(real, { ...item, mtimeNs: BigInt(item.mtimeNs) });
     if (removal === 'removed') fsyncDir(dirnameFsPath(real));
     if (removal === 'changed') errors.push(store.records.errorNow({ word: 'changed', message: 'the original changed after it was copied; it was left in place' }));
   } catch (err) {
@@ -149,14 +151,14 @@ function wholePackage(store: QuarantineStore, item: QuarantineItem): (Buffer | u
 
 async function finishOrUndoRestore(store: QuarantineStore, item: QuarantineItem): Promise<boolean> {
   const target = item.restoreTarget;
-  if (target) removeIfExists(restoreTempPath(target, item.id));
+  if (target) removeRestoreTemp(target, item.id);
   if (!existsSync(store.blobPath(item.id))) {
     // The package is deleted only after the item was marked restored, in a commit that is not
     // fsynced: that commit was lost, the restore itself had finished.
     store.records.markRestored(item.id, item.state);
     return true;
   }
-  if (!target || !existsSync(target) || sha256Of(target) !== item.sha256) {
+  if (!target || targetSha256(target) !== item.sha256) {
     store.records.setPhase(item.id, 'complete');
     return false;
   }
@@ -173,11 +175,38 @@ async function finishOrUndoRestore(store: QuarantineStore, item: QuarantineItem)
   return true;
 }
 
-/** Streamed, so a big restored file is not read into memory whole. */
-function sha256Of(path: FsPath): string {
+/**
+ * The restore's temp file removed from the target's folder, opened from / without following a
+ * link a user could have planted (the target may lie outside the root, with --to). Never throws:
+ * a folder gone or refused holds no temp file of ours.
+ */
+function removeRestoreTemp(target: FsPath, id: string): void {
+  try {
+    withFolderBeneath('/', dirnameFsPath(target), (folder) => unlinkEntryQuietly(folder, restoreTempName(id)));
+  } catch {
+    // Nothing there that we may remove.
+  }
+}
+
+/**
+ * The SHA-256 of the regular file at a restore target, or undefined when there is none (gone,
+ * a link, a FIFO or device: never opened, so never blocking), reached as removeRestoreTemp does.
+ * @throws the system error of a read.
+ */
+function targetSha256(target: FsPath): string | undefined {
+  let opened: { fd: number } | undefined;
+  try {
+    opened = withFolderBeneath('/', dirnameFsPath(target), (folder) => openRegularForReading(folder, basenameFsPath(target)));
+  } catch {
+    return undefined;
+  }
+  return sha256Of(opened.fd);
+}
+
+/** Streamed, so a big restored file is not read into memory whole; closes `fd`. */
+function sha256Of(fd: number): string {
   const hash = createHash('sha256');
   const buf = Buffer.allocUnsafe(1 << 20);
-  const fd = openSync(path, 'r');
   try {
     for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
   } finally {

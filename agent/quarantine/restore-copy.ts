@@ -1,26 +1,37 @@
 import { createHash } from 'node:crypto';
-import { existsSync, fchmodSync, fchownSync, futimesSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
+import { fchmodSync, fchownSync } from 'node:fs';
 import { dirnameFsPath, joinFsPath, type FsPath } from '../fs-path.js';
+import { futimens } from '../native/at-calls.js';
+import { createEntry, unlinkEntry, unlinkEntryQuietly } from '../safe-fs/folder-entries.js';
+import type { BeneathFolder } from '../safe-fs/open-folder-beneath.js';
 import { DurableFile } from './package-writer.js';
 import { readPackage } from './package-parts.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
+import { removeCreated } from '../safe-fs/created-folders.js';
 
 /** Temp name of a restore in progress; recovery derives it from the recorded target. */
 export function restoreTempPath(target: FsPath, id: string): FsPath {
-  return joinFsPath(dirnameFsPath(target), `.epq-restore-${id}.tmp`);
+  return joinFsPath(dirnameFsPath(target), restoreTempName(id));
+}
+
+/** The temp file's name inside the target's folder. */
+export function restoreTempName(id: string): string {
+  return `.epq-restore-${id}.tmp`;
 }
 
 /**
- * Decrypts an item into `tmp` (created, never overwritten) with its owner, mode and times, and
- * checks the content's SHA-256 before returning. Not fsynced: the caller fsyncs a chunk's
- * files together with `file.sync()` before linking them into place.
+ * Decrypts an item into `tmpName` inside `folder` (created, never overwritten, never through a
+ * link) with its owner, mode and times to the nanosecond, and checks the content's SHA-256
+ * before returning. Not fsynced: the caller fsyncs a chunk's files together with `file.sync()`
+ * before linking them into place.
  * @throws QuarantineError `content` (tampered, or checksum mismatch), `missing` (no package);
  *   or the system error of a write. The temp file is removed in every case.
  */
-export async function writeVerifiedCopy(store: QuarantineStore, item: QuarantineItem, tmp: FsPath): Promise<{ file: DurableFile; contents: (Buffer | undefined)[] }> {
-  const file = DurableFile.create(tmp, 0o600);
+export async function writeVerifiedCopy(store: QuarantineStore, item: QuarantineItem, folder: BeneathFolder, tmpName: string): Promise<{ file: DurableFile; contents: (Buffer | undefined)[] }> {
+  const fd = createEntry(folder, tmpName, 0o600);
+  const file = DurableFile.adopt(joinFsPath(folder.path, tmpName), fd, () => unlinkEntry(folder, tmpName));
   try {
     const hash = createHash('sha256');
     const contents = readPackage(store.blobPath(item.id), store.key, item, (chunk) => {
@@ -34,7 +45,8 @@ export async function writeVerifiedCopy(store: QuarantineStore, item: Quarantine
     // Only root may give a file away; anyone else restores their own files as themselves.
     if (process.getuid?.() === 0) fchownSync(file.fd, item.uid, item.gid);
     fchmodSync(file.fd, item.mode);
-    futimesSync(file.fd, item.atimeMs / 1000, item.mtimeMs / 1000);
+    // On the fd, last: nothing after it touches the file's times.
+    futimens(file.fd, BigInt(item.atimeNs), BigInt(item.mtimeNs));
     return { file, contents };
   } catch (err) {
     await file.discard();
@@ -42,44 +54,21 @@ export async function writeVerifiedCopy(store: QuarantineStore, item: Quarantine
   }
 }
 
-/**
- * mkdir -p that remembers what it created, so a failed restore leaves no new folders.
- * @throws the system error of mkdir.
- */
-export function makeParents(dir: FsPath): FsPath[] {
-  const missing: FsPath[] = [];
-  for (let d = dir; !existsSync(d); d = dirnameFsPath(d)) missing.unshift(d);
-  for (const d of missing) mkdirSync(d, { mode: 0o755 });
-  return missing;
-}
-
-/** Folders to fsync so that a file linked into `target` survives a power cut: its own, and the parent of any it had to create. */
-export function foldersToSync(target: FsPath, createdDirs: readonly FsPath[]): FsPath[] {
-  return [dirnameFsPath(target), ...createdDirs.map((d) => dirnameFsPath(d))];
-}
-
-/** Removes the folders a failed restore created, deepest first, stopping at one that is not empty. */
-export function removeCreated(createdDirs: readonly FsPath[]): void {
-  for (const dir of [...createdDirs].reverse()) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      break;
-    }
-  }
+/** Where a failed restore left things: its target's folder, the temp name and the folders it made. */
+export interface RestoreLeftovers {
+  readonly boundary: string;
+  readonly folder: BeneathFolder;
+  readonly tmpName: string;
 }
 
 /**
  * Puts an item back to `complete` after a failed restore, with the error recorded and an event;
  * returns the error to report. Never throws.
  */
-export function abandonRestore(store: QuarantineStore, item: QuarantineItem, tmp: FsPath, createdDirs: readonly FsPath[], err: unknown): QuarantineError {
-  try {
-    unlinkSync(tmp);
-  } catch {
-    // Not created, or already linked and removed: nothing to clean.
-  }
-  removeCreated(createdDirs);
+export function abandonRestore(store: QuarantineStore, item: QuarantineItem, left: RestoreLeftovers, err: unknown): QuarantineError {
+  // Not created, or already linked and removed: then there is nothing to clean.
+  unlinkEntryQuietly(left.folder, left.tmpName);
+  removeCreated(left.boundary, left.folder.created);
   const word = err instanceof QuarantineError ? err.word : 'internal';
   try {
     store.records.transaction(() => {

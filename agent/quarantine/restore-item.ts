@@ -1,9 +1,11 @@
-import { dirnameFsPath, fsPathKey } from '../fs-path.js';
+import { fsPathKey, joinFsPath } from '../fs-path.js';
+import { closeFolder } from '../safe-fs/open-folder-beneath.js';
 import { faultPoint } from './fault-injection.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { SampleState } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
-import { abandonRestore, makeParents, refuseRestore, restoreTempPath } from './restore-copy.js';
+import { abandonRestore, refuseRestore, restoreTempName } from './restore-copy.js';
+import { removeCreated } from '../safe-fs/created-folders.js';
 import {
   beginRestores, commitRestored, linkIntoPlace, restoreSideEffects, writeTempCopies, type FailRestore, type Restoring,
 } from './restore-steps.js';
@@ -81,17 +83,24 @@ export async function restoreMany(store: QuarantineStore, ids: readonly string[]
         const r = prepare(store, i, ids[i]!, options);
         // Two items bound for one path (the same file quarantined twice): the second waits
         // until the first is in place, then gets `occupied` or, with `rename`, a free name.
-        if (claimed.has(fsPathKey(r.target))) deferred.push(i);
-        else {
+        if (claimed.has(fsPathKey(r.target))) {
+          deferred.push(i);
+          closeFolder(r.folder);
+          removeCreated(r.boundary, r.folder.created);
+        } else {
           claimed.add(fsPathKey(r.target));
-          chunk.push({ ...r, createdDirs: makeParents(dirnameFsPath(r.target)) });
+          chunk.push(r);
           bytes += r.item.size;
         }
       } catch (err) {
         results[i] = { id: ids[i]!, ok: false, error: refuseRestore(store, ids[i]!, err) };
       }
     }
-    await restoreChunk(store, chunk, options, results);
+    try {
+      await restoreChunk(store, chunk, options, results);
+    } finally {
+      for (const r of chunk) closeFolder(r.folder);
+    }
   }
   if (deferred.length > 0) {
     const again = await restoreMany(store, deferred.map((i) => ids[i]!), options);
@@ -100,20 +109,26 @@ export async function restoreMany(store: QuarantineStore, ids: readonly string[]
   return results;
 }
 
-/** Step 1 for one id. @throws QuarantineError `missing`, `malformed` or `occupied`. */
-function prepare(store: QuarantineStore, index: number, id: string, options: RestoreOptions): Omit<Restoring, 'createdDirs'> {
+/**
+ * Step 1 for one id: its target chosen and its folder opened (made if missing); the caller
+ * closes `folder`.
+ * @throws QuarantineError `missing`, `malformed`, `occupied` or `internal`.
+ */
+function prepare(store: QuarantineStore, index: number, id: string, options: RestoreOptions): Restoring {
   const item = store.records.get(id);
   if (!item || (item.phase !== 'complete' && item.phase !== 'stored')) {
     throw new QuarantineError('missing', `no quarantined item ${id}`, { id });
   }
-  const target = chooseRestoreTarget(store.root, item, options.to, options.rename ?? false).path;
-  return { index, item, target, tmp: restoreTempPath(target, id) };
+  const chosen = chooseRestoreTarget(store.root, item, options.to, options.rename ?? false);
+  const target = chosen.path;
+  const tmpName = restoreTempName(id);
+  return { index, item, target, tmp: joinFsPath(chosen.folder.path, tmpName), boundary: chosen.boundary, folder: chosen.folder, name: chosen.name, tmpName };
 }
 
 /** Steps 2 to 6 for a chunk whose targets are chosen; each item that fails gets its error result. */
 async function restoreChunk(store: QuarantineStore, chunk: Restoring[], options: RestoreOptions, results: RestoreResult[]): Promise<void> {
   const fail: FailRestore = (r, err) => {
-    results[r.index] = { id: r.item.id, ok: false, error: abandonRestore(store, r.item, r.tmp, r.createdDirs, err) };
+    results[r.index] = { id: r.item.id, ok: false, error: abandonRestore(store, r.item, r, err) };
   };
   let live = beginRestores(store, chunk, results, fail);
   if (live.length === 0) return;

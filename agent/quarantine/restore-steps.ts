@@ -1,26 +1,36 @@
 /** Steps 2 to 6 of restoreMany, each for the items of a chunk still going. */
-import { linkSync, unlinkSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
 import { dirnameFsPath, fsPathKey, fsPathText, showPath, type FsPath } from '../fs-path.js';
+import { linkEntry, unlinkEntryQuietly } from '../safe-fs/folder-entries.js';
+import type { BeneathFolder } from '../safe-fs/open-folder-beneath.js';
 import { describeWriteError } from './write-errors.js';
 import { faultPoint } from './fault-injection.js';
-import { fsyncDirAsync } from './fsync-dir.js';
+import { fsyncAsync, fsyncDirAsync } from './fsync-dir.js';
 import type { DurableFile } from './package-writer.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
 import { isInside, toSystemPath } from './system-path.js';
-import { foldersToSync, removeCreated, writeVerifiedCopy } from './restore-copy.js';
+import { writeVerifiedCopy } from './restore-copy.js';
+import { parentsOfCreated, removeCreated } from '../safe-fs/created-folders.js';
 import type { RestoreOptions, RestoreResult } from './restore-item.js';
 import { putBackItemsSideEffects } from './side-effect-edits.js';
 import type { DaemonReload, SideEffectRestoreOutcome } from './side-effect-port.js';
 
-/** An item being restored; `file` and `contents` are set once its temp copy is written. */
+/**
+ * An item being restored; `file` and `contents` are set once its temp copy is written. `target`
+ * and `tmp` are for records and messages: every step acts on `name` and `tmpName` relative to
+ * `folder`, opened beneath `boundary` without following a link a user could have planted.
+ */
 export interface Restoring {
   readonly index: number;
   readonly item: QuarantineItem;
   readonly target: FsPath;
   readonly tmp: FsPath;
-  readonly createdDirs: FsPath[];
+  readonly boundary: string;
+  readonly folder: BeneathFolder;
+  readonly name: FsPath;
+  readonly tmpName: string;
   file?: DurableFile;
   contents?: (Buffer | undefined)[];
 }
@@ -48,7 +58,7 @@ export function beginRestores(store: QuarantineStore, chunk: Restoring[], result
     begun = store.records.transaction(() => chunk.map((r) => store.records.beginRestore(r.item.id, r.target)));
   } catch (err) {
     for (const r of chunk) {
-      removeCreated(r.createdDirs);
+      removeCreated(r.boundary, r.folder.created);
       results[r.index] = { id: r.item.id, ok: false, error: asRestoreError(err, r.item.id) };
     }
     return [];
@@ -70,7 +80,7 @@ export async function writeTempCopies(store: QuarantineStore, items: Restoring[]
   const written: Restoring[] = [];
   for (const r of items) {
     try {
-      Object.assign(r, await writeVerifiedCopy(store, r.item, r.tmp));
+      Object.assign(r, await writeVerifiedCopy(store, r.item, r.folder, r.tmpName));
       written.push(r);
     } catch (err) {
       fail(r, targetWriteError(err, r));
@@ -92,19 +102,27 @@ export async function linkIntoPlace(store: QuarantineStore, items: Restoring[], 
     try {
       const conflicts = await store.sideEffects.check(r.item.sideEffects, r.contents!);
       if (conflicts.length > 0) throw new QuarantineError('occupied', `side effects can't be restored: ${conflicts.join('; ')}`, { id: r.item.id });
-      linkSync(r.tmp, r.target);
+      linkEntry(r.folder, r.tmpName, r.name);
       linked.push(r);
     } catch (err) {
       fail(r, linkError(err, r));
     }
     // The file is in place under its name: the temp name is only a leftover now.
-    unlinkQuietly(r.tmp);
+    unlinkEntryQuietly(r.folder, r.tmpName);
     faultPoint('restore:after-link');
   }
   const folders = new Map<string, Promise<void>>();
-  for (const r of linked) for (const d of foldersToSync(r.target, r.createdDirs)) if (!folders.has(fsPathKey(d))) folders.set(fsPathKey(d), fsyncDirAsync(d));
-  return keepIf(linked, (r) => Promise.all(foldersToSync(r.target, r.createdDirs).map((d) => folders.get(fsPathKey(d))!)).then(() => {}), (r, err) => {
-    unlinkQuietly(r.target);
+  // The target's folder through the fd it was linked in; the parents of folders created on the
+  // way by path (an fsync writes nothing, so a path swapped meanwhile can't do harm there).
+  for (const r of linked) {
+    const own = fsPathKey(dirnameFsPath(r.target));
+    if (!folders.has(own)) folders.set(own, fsyncAsync(r.folder.fd));
+    for (const d of parentsOfCreated(r.folder.created)) if (!folders.has(fsPathKey(d))) folders.set(fsPathKey(d), fsyncDirAsync(d));
+  }
+  const synced = (r: Restoring): Promise<void> =>
+    Promise.all([dirnameFsPath(r.target), ...parentsOfCreated(r.folder.created)].map((d) => folders.get(fsPathKey(d))!)).then(() => {});
+  return keepIf(linked, synced, (r, err) => {
+    unlinkEntryQuietly(r.folder, r.name);
     fail(r, err);
   });
 }
@@ -126,7 +144,7 @@ export async function restoreSideEffects(store: QuarantineStore, items: Restorin
     const o = outcomes[k]!;
     if (o.ok) done.push({ r, notes: o.notes, ...(o.daemonReload !== undefined && { daemonReload: o.daemonReload }) });
     else {
-      unlinkQuietly(r.target);
+      unlinkEntryQuietly(r.folder, r.name);
       fail(r, new QuarantineError('internal', `restore of ${r.item.id} undone: ${o.error.message}`, { id: r.item.id, path: showPath(r.target) }, { cause: o.error }));
     }
     faultPoint('restore:after-side-effects');

@@ -1,56 +1,90 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { basenameFsPath, dirnameFsPath, fsPathBytes, fsPathOf, fsPathText, joinFsPath, showPath, type FsPath } from '../fs-path.js';
+import { basenameFsPath, dirnameFsPath, fsPathBytes, fsPathOf, joinFsPath, showPath, type FsPath } from '../fs-path.js';
+import { describeType, statEntry } from '../safe-fs/folder-entries.js';
+import { closeFolder, openFolderBeneath, type BeneathFolder } from '../safe-fs/open-folder-beneath.js';
+import { UnsafePathError } from '../safe-fs/unsafe-path-error.js';
 import { QuarantineError } from './quarantine-errors.js';
 import { originalPathOf, type QuarantineItem } from './quarantine-item.js';
-import { isInside, resolveUnderRoot } from './system-path.js';
+import { removeCreated } from '../safe-fs/created-folders.js';
+import { resolveUnderRoot } from './system-path.js';
 
-/** Where a restore writes, and the folder it must stay inside. */
+/**
+ * Where a restore writes: `name` inside `folder`, opened beneath `boundary` without following a
+ * link a user could have planted. Every later step acts relative to `folder.fd`; the caller
+ * closes it (closeFolder).
+ */
 export interface RestoreTarget {
   /** Exact (bytes when the name is not valid UTF-8). */
   readonly path: FsPath;
   readonly boundary: string;
+  readonly folder: BeneathFolder;
+  readonly name: FsPath;
 }
 
 /**
- * Picks the path a restore writes to: the original place (under the root prefix) or `toDir`.
- * Never an existing file: `rename` picks `name.restored-N.ext` beside it instead of refusing.
- * @throws QuarantineError `malformed` for a path that escapes its boundary (through `..` or a
- *   symlinked folder), `occupied` for an existing file without `rename`.
+ * Picks the path a restore writes to: the original place (under the root prefix) or `toDir`,
+ * creating missing folders on the way (recorded in `folder.created`). Never an existing entry
+ * of any kind (a FIFO or device is looked at, never opened): `rename` picks
+ * `name.restored-N.ext` beside it instead of refusing.
+ * @throws QuarantineError `malformed` for a path that escapes its boundary or goes through a
+ *   symlinked folder (the message names the link), `occupied` for an existing entry without
+ *   `rename`, `internal` for a folder that can't be opened or made. Nothing is left created.
  */
 export function chooseRestoreTarget(root: string, item: QuarantineItem, toDir: string | undefined, rename: boolean): RestoreTarget {
   const name = item.fileName;
   if (name !== basename(name) || name === '..' || name === '.' || name.length === 0) {
     throw new QuarantineError('malformed', `item ${item.id} has an unsafe file name ${JSON.stringify(name)}`, { id: item.id });
   }
-  const boundary = toDir === undefined ? root : resolve(toDir);
+  // --to names a folder the administrator chose: its path is trusted up to the part that exists,
+  // and what is missing below is made (and removed again if the restore fails).
+  const boundary = toDir === undefined ? root : nearestExisting(resolve(toDir));
   // The exact name: the recorded file name is only a display form when the name is not UTF-8.
   const exactName = basenameFsPath(originalPathOf(item));
-  const wanted = toDir === undefined ? resolveUnderRoot(root, originalPathOf(item)) : joinFsPath(boundary, exactName);
-  // The folders above a byte name are checked in their decoded form: the boundary is text, and
-  // a byte that does not decode can't be a `/` or a `..` that would lead out of it.
-  checkNoEscape(boundary, fsPathText(dirnameFsPath(wanted)), item.id);
-  if (!existsSync(wanted)) return { path: wanted, boundary };
-  if (!rename) {
-    throw new QuarantineError('occupied', `${showPath(wanted)} already exists; restore with --rename to put it beside, or --to DIR`, { id: item.id, path: showPath(wanted) });
+  const wanted = toDir === undefined ? resolveUnderRoot(root, originalPathOf(item)) : joinFsPath(resolve(toDir), exactName);
+  const folder = openTargetFolder(boundary, dirnameFsPath(wanted), item.id);
+  try {
+    const chosen = freeName(folder, wanted, item.id, rename);
+    return { path: joinFsPath(dirnameFsPath(wanted), chosen), boundary, folder, name: chosen };
+  } catch (err) {
+    closeFolder(folder);
+    removeCreated(boundary, folder.created);
+    throw err;
   }
-  for (let n = 1; n < 1000; n++) {
-    const suffix = `.restored${n === 1 ? '' : `-${n}`}`;
-    const candidate = joinFsPath(dirnameFsPath(wanted), renamed(exactName, suffix));
-    if (!existsSync(candidate)) return { path: candidate, boundary };
-  }
-  throw new QuarantineError('occupied', `no free name beside ${showPath(wanted)}`, { id: item.id, path: showPath(wanted) });
 }
 
-/** The nearest existing ancestor, resolved through symlinks, must still be inside the boundary. */
-function checkNoEscape(boundary: string, dir: string, id: string): void {
+function nearestExisting(dir: string): string {
   let probe = dir;
   while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
-  const realBoundary = realpathSync(existsSync(boundary) ? boundary : dirname(boundary));
-  const realProbe = realpathSync(probe);
-  if (!isInside(realBoundary, realProbe) && !isInside(boundary, realProbe)) {
-    throw new QuarantineError('malformed', `restoring into ${dir} would leave ${boundary} (through ${probe}); refused`, { id, path: dir });
+  return probe;
+}
+
+function openTargetFolder(boundary: string, dir: FsPath, id: string): BeneathFolder {
+  const shown = showPath(dir);
+  try {
+    return openFolderBeneath(boundary, dir, { createMode: 0o755 });
+  } catch (err) {
+    if (err instanceof UnsafePathError) {
+      throw new QuarantineError('malformed', `restoring into ${shown} would leave ${boundary}: ${err.message}`, { id, path: err.at }, { cause: err });
+    }
+    throw new QuarantineError('internal', `can't open or create the folder ${shown}: ${(err as Error).message}`, { id, path: shown }, { cause: err });
   }
+}
+
+function freeName(folder: BeneathFolder, wanted: FsPath, id: string, rename: boolean): FsPath {
+  const name = basenameFsPath(wanted);
+  const shown = showPath(wanted);
+  const there = statEntry(folder, name);
+  if (there === undefined) return name;
+  if (!rename) {
+    const what = (there.mode & 0o170000) === 0o100000 ? '' : ` (it is ${describeType(there.mode)})`;
+    throw new QuarantineError('occupied', `${shown} already exists; restore with --rename to put it beside, or --to DIR${what}`, { id, path: shown });
+  }
+  for (let n = 1; n < 1000; n++) {
+    const candidate = renamed(name, `.restored${n === 1 ? '' : `-${n}`}`);
+    if (statEntry(folder, candidate) === undefined) return candidate;
+  }
+  throw new QuarantineError('occupied', `no free name beside ${shown}`, { id, path: shown });
 }
 
 /** `stem.restored.ext` for a text name; the suffix at the end of a name in bytes. */

@@ -3,7 +3,7 @@ import { closeSync, fstatSync, type Stats } from 'node:fs';
 import { basenameFsPath, fsPathText, showPath, type FsPath } from '../fs-path.js';
 import { describeWriteError } from './write-errors.js';
 import { faultPoint } from './fault-injection.js';
-import { openOriginal } from './original-file.js';
+import { openOriginal, type FolderIdentity } from './original-file.js';
 import { DurableFile, encryptInto, type WrittenPackage } from './package-writer.js';
 import { QuarantineError } from './quarantine-errors.js';
 import type { ItemError } from './quarantine-item.js';
@@ -20,6 +20,10 @@ export interface Pending {
   readonly request: QuarantineRequest;
   readonly real: FsPath;
   readonly stat: Stats;
+  /** Access and modification times to the nanosecond (Stats carries them as float ms). */
+  readonly timesNs: { readonly atimeNs: bigint; readonly mtimeNs: bigint };
+  /** The folder it was read from: its original is removed only from that very folder. */
+  readonly folder: FolderIdentity;
   readonly id: string;
   readonly captured: readonly CapturedSideEffect[];
   /** What the side-effect search skipped and why, for the `quarantined` event. */
@@ -42,7 +46,8 @@ export interface Pending {
 export async function writePackage(store: QuarantineStore, index: number, request: QuarantineRequest, buf: Buffer): Promise<Pending> {
   const real = resolveUnderRoot(store.root, request.path);
   const shown = showPath(request.path);
-  const fd = openOriginal(real, shown);
+  const opened = openOriginal(store.root, real, shown);
+  const fd = opened.fd;
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new QuarantineError('type', `${shown} is not a regular file`, { path: shown });
@@ -52,7 +57,8 @@ export async function writePackage(store: QuarantineStore, index: number, reques
     // Persistence entries are text: a name that is not UTF-8 is looked for in its decoded form.
     const { captured, warnings } = await store.sideEffects.find(fsPathText(request.path), request.companions ?? []);
     const id = pooledRandomBytes(8).toString('hex');
-    const meta = describeItem(store, request, stat, id, captured);
+    const timesNs = { atimeNs: opened.stat.atimeNs, mtimeNs: opened.stat.mtimeNs };
+    const meta = describeItem(store, request, stat, timesNs, id, captured);
     const blob = DurableFile.create(store.tempBlobPath(id), 0o600);
     faultPoint('quarantine:after-intent');
     let written: WrittenPackage;
@@ -63,7 +69,7 @@ export async function writePackage(store: QuarantineStore, index: number, reques
       throw new QuarantineError('internal', `can't write the quarantine package of ${shown}: ${describeWriteError(err, store.blobDir)}; the file was left in place`, { id, path: shown }, { cause: err });
     }
     faultPoint('quarantine:after-blob-write');
-    return { index, request, real, stat, id, captured, warnings, written, blob, meta, errors: [] };
+    return { index, request, real, stat, timesNs, folder: opened.folder, id, captured, warnings, written, blob, meta, errors: [] };
   } finally {
     closeSync(fd);
   }
@@ -76,7 +82,14 @@ export function asQuarantineError(err: unknown, path: FsPath, message?: string, 
   return new QuarantineError(err instanceof QuarantineError ? err.word : 'internal', message ?? `can't quarantine ${shown}: ${(err as Error).message}`, { path: shown, ...(id && { id }) }, { cause: err });
 }
 
-function describeItem(store: QuarantineStore, request: QuarantineRequest, stat: Stats, id: string, captured: readonly CapturedSideEffect[]): PackageMetadata {
+function describeItem(
+  store: QuarantineStore,
+  request: QuarantineRequest,
+  stat: Stats,
+  timesNs: Pending['timesNs'],
+  id: string,
+  captured: readonly CapturedSideEffect[],
+): PackageMetadata {
   return {
     id,
     // Exact when the path is a string; a display form beside the exact bytes otherwise.
@@ -90,6 +103,8 @@ function describeItem(store: QuarantineStore, request: QuarantineRequest, stat: 
     gid: stat.gid,
     atimeMs: stat.atimeMs,
     mtimeMs: stat.mtimeMs,
+    atimeNs: timesNs.atimeNs.toString(),
+    mtimeNs: timesNs.mtimeNs.toString(),
     userName: store.options.userNameOf(stat.uid),
     computer: store.options.computer,
     quarantinedAt: new Date().toISOString(),

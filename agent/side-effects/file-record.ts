@@ -35,6 +35,7 @@ export function recordFileEffect(role: FileSideEffectRole, systemPath: string, r
     gid: stat.gid,
     atimeMs: stat.atimeMs,
     mtimeMs: stat.mtimeMs,
+    ...(read.timesNs && { atimeNs: read.timesNs.atimeNs.toString(), mtimeNs: read.timesNs.mtimeNs.toString() }),
     content: bytes,
   };
 }

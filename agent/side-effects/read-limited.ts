@@ -1,6 +1,7 @@
 import { constants, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { open, type FileHandle } from 'node:fs/promises';
+import { fstatat, nativeConstants } from '../native/at-calls.js';
 import { isKnownMissing, rememberMissing } from './missing-paths.js';
 import { resolveInRoot, type RootedPath } from './rooted-path.js';
 import { SideEffectPathError } from './side-effect-errors.js';
@@ -21,6 +22,8 @@ export interface LimitedRead {
   readonly bytes: Buffer;
   /** Taken before reading, so atime is the one the file had before we looked. */
   readonly stat: Stats;
+  /** atime and mtime of the same stat to the nanosecond (Stats carries float milliseconds). */
+  readonly timesNs?: { readonly atimeNs: bigint; readonly mtimeNs: bigint };
 }
 
 /** Size of a mebibyte, for caps. */
@@ -90,11 +93,13 @@ async function readUncached(realRoot: string, systemPath: string, maxBytes: numb
     const handle = await open(rooted.realPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
       const stat = await handle.stat();
+      // Right after, before the read can move atime.
+      const ns = fstatat(handle.fd, '', nativeConstants().AT_EMPTY_PATH);
       if (!stat.isFile()) return new ReadSkip(systemPath, 'not a regular file');
       if (stat.size > maxBytes) return new ReadSkip(systemPath, `larger than the ${maxBytes}-byte cap; not read`, 'EFBIG');
       const bytes = await readUpTo(handle, maxBytes, stat.size);
       if (bytes === undefined) return new ReadSkip(systemPath, `grew past the ${maxBytes}-byte cap while being read`, 'EFBIG');
-      return { rooted, bytes, stat };
+      return { rooted, bytes, stat, timesNs: { atimeNs: ns.atimeNs, mtimeNs: ns.mtimeNs } };
     } finally {
       await handle.close();
     }

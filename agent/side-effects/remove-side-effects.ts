@@ -1,8 +1,8 @@
-import { lstat, unlink } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { hashFile } from './file-record.js';
 import { withFileLock } from './file-lock.js';
-import { syncFolder } from './file-writes.js';
+import { syncFolder, unlinkFileSafely } from './file-writes.js';
 import { buildFrame, positionAt } from './line-frame.js';
 import { findNearestLine, type EditableLine } from './line-edit.js';
 import { encodeLines, loadLineFile, nextEditMtimeMs, rewriteLineFile, type LineFile } from './line-file.js';
@@ -87,7 +87,7 @@ async function removeFileEffect(realRoot: string, effect: FileSideEffect): Promi
     if (after.ino !== before.ino || after.dev !== before.dev || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
       return { effect, status: 'changed', reason: 'it changed while being checked' };
     }
-    await unlink(entryPath);
+    if (!(await unlinkFileSafely(entryPath, after))) return { effect, status: 'changed', reason: 'it changed while being checked' };
     await syncFolder(dirname(entryPath));
     return { effect, status: 'removed' };
   } catch (err) {

@@ -1,7 +1,6 @@
 import { dirname } from 'node:path';
-import { unlink } from 'node:fs/promises';
 import { hashFile, sha256Hex } from './file-record.js';
-import { createFileExclusive, createMissingFolders, isRoot, removeFolders } from './file-writes.js';
+import { createFileExclusive, createMissingFolders, isRoot, removeFolders, unlinkFileSafely } from './file-writes.js';
 import type { AppliedStep, RestoreStep } from './restore-step.js';
 import { lstatIfExists, resolveEntryInRoot } from './rooted-path.js';
 import { SideEffectFileError, SideEffectPathError } from './side-effect-errors.js';
@@ -58,6 +57,9 @@ async function createFile(effect: FileSideEffect, entryPath: string, bytes: Uint
     ...(isRoot() ? { owner: { uid: effect.uid, gid: effect.gid } } : {}),
     atimeMs: effect.atimeMs,
     mtimeMs: effect.mtimeMs,
+    // Recorded since nanosecond times came; older records carry milliseconds only.
+    ...(effect.atimeNs !== undefined && { atimeNs: BigInt(effect.atimeNs) }),
+    ...(effect.mtimeNs !== undefined && { mtimeNs: BigInt(effect.mtimeNs) }),
   };
   try {
     await createFileExclusive(entryPath, bytes, shape);
@@ -71,9 +73,8 @@ async function createFile(effect: FileSideEffect, entryPath: string, bytes: Uint
   return {
     results: [{ effect, placement: 'created' }],
     async undo() {
-      const now = await lstatIfExists(entryPath);
       // Only our own file goes away: something else put there since is not ours to delete.
-      if (now !== undefined && created !== undefined && now.ino === created.ino && now.dev === created.dev) await unlink(entryPath);
+      if (created !== undefined) await unlinkFileSafely(entryPath, created).catch(() => false);
       await removeFolders(folders);
     },
   };

@@ -1,4 +1,4 @@
-import type { Stats } from 'node:fs';
+import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { join, posix, relative } from 'node:path';
 import { SideEffectPathError } from './side-effect-errors.js';
@@ -59,6 +59,7 @@ export async function resolveInRoot(realRoot: string, systemPath: string): Promi
     const real = await tryRealpath(probe, normal);
     if (real !== undefined) {
       if (!isInside(realRoot, real)) throw new SideEffectPathError(normal, `resolves outside the filesystem root (to ${real})`);
+      refuseUntrustedLinks(realRoot, probe, normal);
       return { systemPath: normal, realPath: join(real, ...missing), exists: missing.length === 0 };
     }
     await refuseDanglingLink(probe, normal);
@@ -118,6 +119,40 @@ async function tryRealpath(path: string, systemPath: string): Promise<string | u
     if (code === 'ENOTDIR') throw new SideEffectPathError(systemPath, 'a component of the path is not a folder', { cause: err });
     if (code === 'ELOOP') throw new SideEffectPathError(systemPath, 'too many levels of symbolic links', { cause: err });
     throw new SideEffectPathError(systemPath, `cannot be resolved (${(err as Error).message})`, { cause: err });
+  }
+}
+
+/**
+ * Root edits and restores these files on behalf of whoever owns them: a symlink on the way is
+ * followed only if root made it in a folder only root can write (see agent/safe-fs). A link a
+ * user planted (~/.bashrc -> /etc/ld.so.preload) would otherwise let a restore put the user's
+ * line into a system file.
+ * @throws SideEffectPathError naming the link refused.
+ */
+function refuseUntrustedLinks(realRoot: string, hostPath: string, systemPath: string, depth = 0): void {
+  const rel = relative(realRoot, hostPath);
+  if (rel === '' || rel.startsWith('..') || depth > 40) return;
+  const names = rel.split('/');
+  let folder = realRoot;
+  for (const [i, name] of names.entries()) {
+    const here = join(folder, name);
+    // Synchronous: a cached metadata lookup per component, cheaper than the thread pool.
+    const entry = lstatSync(here, { throwIfNoEntry: false });
+    if (entry?.isSymbolicLink()) {
+      const parent = statSync(folder);
+      if (entry.uid !== 0 || parent.uid !== 0 || (parent.mode & 0o022) !== 0) {
+        throw new SideEffectPathError(systemPath, `goes through the symbolic link ${here} in a folder that someone other than root can write; refusing to follow it`);
+      }
+      // A trusted link: go on checking from where it leads.
+      let target: string;
+      try {
+        target = realpathSync(here);
+      } catch {
+        return;
+      }
+      return refuseUntrustedLinks(realRoot, join(target, ...names.slice(i + 1)), systemPath, depth + 1);
+    }
+    folder = here;
   }
 }
 

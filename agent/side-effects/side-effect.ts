@@ -27,6 +27,12 @@ export interface FileSideEffect {
   readonly gid: number;
   readonly atimeMs: number;
   readonly mtimeMs: number;
+  /**
+   * The same times to the nanosecond, as decimal text (records are JSON), which a restore gives
+   * back. Absent in records made before they were kept.
+   */
+  readonly atimeNs?: string;
+  readonly mtimeNs?: string;
 }
 
 /** One line of a shared persistence file (crontab, rc file...) that references the detection. */

@@ -113,6 +113,10 @@ describe('install/install.sh and uninstall.sh into a DESTDIR', () => {
     expect(list.stderr).toBe('');
     expect(list.stdout.trim()).toBe('The quarantine is empty.');
     await run('rm', ['-rf', state]);
+    // Its own native addon, found from dist/ under the prefix.
+    const probe = `import(${JSON.stringify(at('opt/epq/dist/agent/native/native-binding.js'))}).then((m) => console.log(typeof m.nativeBinding().openat))`;
+    const loaded = await run(process.execPath, ['-e', probe]);
+    expect(loaded.stdout.trim()).toBe('function');
   });
 
   it('changes nothing on a second run: contents, modes and times', async () => {

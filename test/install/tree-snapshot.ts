@@ -44,6 +44,9 @@ export async function freezeCheckout(repo: string, into: string): Promise<string
     await cp(join(repo, part), join(src, part), { recursive: true, preserveTimestamps: true });
   }
   await cp(join(repo, 'definitions', 'builtin'), join(src, 'definitions', 'builtin'), { recursive: true, preserveTimestamps: true });
+  // The native addon npm ci built; install.sh copies it beside dist/.
+  await mkdir(join(src, 'build', 'Release'), { recursive: true });
+  await cp(join(repo, 'build', 'Release', 'epq_native.node'), join(src, 'build', 'Release', 'epq_native.node'), { preserveTimestamps: true });
   await symlink(join(repo, 'node_modules'), join(src, 'node_modules'));
   return src;
 }

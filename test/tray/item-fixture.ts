@@ -18,6 +18,8 @@ export function makeItem(id: string, over: Partial<QuarantineItem> = {}): Quaran
     gid: 1000,
     atimeMs: 0,
     mtimeMs: 0,
+    atimeNs: '0',
+    mtimeNs: '0',
     userName: 'alice',
     computer: 'desk-7',
     quarantinedAt: '2025-03-04T05:06:07.000Z',
