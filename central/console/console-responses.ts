@@ -38,5 +38,7 @@ export function redirect(res: ServerResponse, location: string, headers: Record<
 export function contentDisposition(fileName: string): string {
   const base = fileName.split(/[\\/]/).filter(Boolean).pop() ?? 'sample';
   const ascii = base.replace(/[^A-Za-z0-9._ -]/g, '_').replace(/^\.+/, '_') || 'sample';
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(base)}`;
+  // RFC 5987 attr-char also excludes ' ( ) * ! which encodeURIComponent leaves.
+  const exact = encodeURIComponent(base).replace(/['()*!]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }
