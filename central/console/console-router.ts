@@ -117,7 +117,9 @@ export class ConsoleRouter {
       const ids = form.getAll('ids').slice(0, MAX_DELETE_IDS);
       const deleted = ids.filter((id) => this.central.deleteSample(id)).length;
       this.opts.log(`console: deleted ${deleted} item(s)`);
-      return redirect(res, '/console/items');
+      // Back to the same view; only a query string is taken, so this can't redirect elsewhere.
+      const back = form.get('back') ?? '';
+      return redirect(res, `/console/items${/^\?[A-Za-z0-9=&%._+-]*$/.test(back) ? back : ''}`);
     }
     if (path === '/console/server/settings') {
       this.settings.write({ refreshSec: Number(form.get('refreshSec') ?? '0') || 0, alerts: form.getAll('alerts') });

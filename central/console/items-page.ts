@@ -71,6 +71,7 @@ export function renderItemsBody(req: PageRequest, rows: readonly ItemRow[], tota
 <input type="hidden" name="sort" value="${req.sort}"><input type="hidden" name="dir" value="${req.descending ? 'desc' : 'asc'}">
 <button type="submit">Apply</button></form>
 <form method="post" action="/console/items/delete" id="delete-form" data-confirm="Delete the selected items from the Central Quarantine?">${csrfField(csrf)}
+<input type="hidden" name="back" value="${queryString(req, {})}">
 <button type="submit">Delete selected</button></form>
 <p class="pager" id="pager">${total} item(s); page ${req.page + 1} of ${pages}
 ${req.page > 0 ? html`<a href="${queryString(req, { page: String(req.page - 1) })}" rel="prev">Previous</a>` : ''}
