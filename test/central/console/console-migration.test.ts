@@ -31,6 +31,8 @@ describe('central migration 002 (console)', () => {
     const records = new SampleRecords(db);
     expect(records.get('old1')).toMatchObject({ fileName: '/a', user: 'bob', status: 'Needed', state: 'misfired' });
     expect(records.history.transitionsOf('old1')).toEqual([]);
+    // Rows from before the migration are in the search index.
+    expect(new SamplePageQuery(db).read({ sort: 'age', descending: true, status: null, state: null, search: 'ws-9', page: 0, pageSize: 50 }).rows.map((r) => r.id)).toEqual(['old1']);
     for (const [key, column] of Object.entries(SORT_COLUMNS)) {
       const plan = db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM samples ORDER BY ${column} DESC, id DESC LIMIT 50`).all() as { detail: string }[];
       const text = plan.map((p) => p.detail).join('; ');
@@ -72,7 +74,7 @@ describe('central migration 002 (console)', () => {
     const query = new SamplePageQuery(db);
     const cmp = (a: string | number | null, b: string | number | null): number => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
     for (const sort of Object.keys(SORT_COLUMNS) as SortKey[]) {
-      for (const [status, search] of [[null, null], ['Needed', null], [null, 'delta%'], ['Attention', 'a_1']] as const) {
+      for (const [status, search] of [[null, null], ['Needed', null], [null, 'delta%'], ['Attention', 'a_1'], [null, 'u1'], [null, 'V3'], [null, 'ta"x'], [null, 'ws-']] as const) {
         const col = SORT_COLUMNS[sort];
         const expected = all
           .filter((r) => (status === null || r.status === status) && (search === null || [r.file_name, r.user_name, r.computer, r.virus].some((v) => typeof v === 'string' && v.includes(search))))
@@ -88,6 +90,12 @@ describe('central migration 002 (console)', () => {
         expect([sort, status, search, got]).toEqual([sort, status, search, expected]);
       }
     }
+    // The search index follows updates and deletes.
+    const query2 = (search: string): string[] => query.read({ sort: 'age', descending: false, status: null, state: null, search, page: 0, pageSize: 500 }).rows.map((r) => r.id);
+    records.setVerdict('id5', { ...verdict, virus: 'Renamed.Virus' }, '2026-03-02T00:00:00.000Z');
+    expect(query2('renamed.vir')).toEqual(['id5']);
+    records.remove('id5');
+    expect(query2('renamed.vir')).toEqual([]);
     db.close();
   });
 });
