@@ -91,7 +91,9 @@ async function serve(argv: ServeArgs): Promise<number> {
   const tls = argv.tlsCert !== undefined ? { cert: readPem('--tls-cert', argv.tlsCert), key: readPem('--tls-key', argv.tlsKey!) } : null;
   const token = argv.token ?? process.env[TOKEN_ENV] ?? null;
   const log = argv.quiet ? () => {} : (line: string) => writeLine(process.stdout, `${formatLocalTime(new Date())} ${line}`);
-  const consolePassword = argv.consolePassword ?? process.env[CONSOLE_PASSWORD_ENV] ?? token;
+  if (argv.consolePassword === '') throw new CentralCommandError('--console-password', '--console-password can\'t be empty: an empty password would let anyone sign in');
+  // An empty variable or token counts as unset, never as an empty password.
+  const consolePassword = argv.consolePassword || process.env[CONSOLE_PASSWORD_ENV] || token || null;
   const consoleOpts = { password: consolePassword, refreshSec: Math.round(argv.consoleRefresh / 1000) };
   const server = await startCentralServer({ ...listen, dataDir: resolve(argv.data), maxBytes: argv.maxSize, tls, token, definitions, log, limits: toServerLimits(argv), console: consoleOpts });
   const usage = server.central.records.usage();
@@ -101,7 +103,7 @@ async function serve(argv: ServeArgs): Promise<number> {
     `  definitions: ${definitions.label}`,
     `  access:      ${token === null ? 'open (no token)' : 'bearer token required'}${tls ? ', TLS' : ', plain http'}`,
     `  limits:      ${describeLimits(server.limits)}`,
-    `  console:     ${consolePassword === null ? `off (set --console-password or $${CONSOLE_PASSWORD_ENV})` : `${server.url}/console (sign in with the ${argv.consolePassword ?? process.env[CONSOLE_PASSWORD_ENV] ? 'console password' : 'token'})`}`,
+    `  console:     ${consolePassword === null ? `off (set --console-password or $${CONSOLE_PASSWORD_ENV})` : `${server.url}/console (sign in with the ${argv.consolePassword || process.env[CONSOLE_PASSWORD_ENV] ? 'console password' : 'token'})`}`,
     ...(server.cleaned.orphans + server.cleaned.missing > 0 ? [`  recovered:   ${server.cleaned.orphans} orphan blob(s) removed, ${server.cleaned.missing} record(s) without a blob dropped`] : []),
     'Press Ctrl+C (or send SIGTERM) to stop.',
   ]);

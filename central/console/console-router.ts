@@ -45,7 +45,7 @@ export class ConsoleRouter {
   /** Answers a request under `/console`. @throws SampleRefusal for a body too large or lost. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const method = req.method ?? 'GET';
-    if (this.opts.password === null) {
+    if (!this.opts.password) {
       return sendConsole(res, 404, 'text/plain; charset=utf-8', 'The console is off: start the server with --console-password (or $EPQ_CONSOLE_PASSWORD, or --token).\n');
     }
     if (path === '/console/console.js') return sendConsole(res, 200, 'text/javascript; charset=utf-8', CONSOLE_SCRIPT);

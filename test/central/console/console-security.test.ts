@@ -105,6 +105,19 @@ describe('epq central console: security', () => {
     expect((await getPage(central.url, '/console/items', login.cookie)).status).toBe(303);
   });
 
+  it('is off when the server has neither a console password nor a token', async () => {
+    const { dir, cleanup: done } = await makeTempDir('epq-console-off-');
+    const open = await CentralProcess.start(`${dir}/data`, [], 0, { EPQ_CONSOLE_PASSWORD: '', EPQ_CENTRAL_TOKEN: '' });
+    try {
+      expect(open.output).toMatch(/console: +off/);
+      for (const path of ['/console', '/console/sign-in', '/console/items']) expect((await getPage(open.url, path, null)).status).toBe(404);
+      expect((await postForm(open.url, '/console/sign-in', { password: '' }, null)).status).toBe(404);
+    } finally {
+      await open.stop();
+      await done();
+    }
+  });
+
   it('keeps the agents\' API behind the bearer token', async () => {
     expect((await rawRequest(`${central.url}/samples`, 'GET', {})).status).toBe(401);
   });
