@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { startCentralServer } from '../../central/central-server.js';
+import { formatAgeShort } from '../../central/console/format-age.js';
 import { fetchSamples } from '../../central/fetch-samples.js';
 import { loadCentralDefinitions } from '../../central/load-central-definitions.js';
 import type { ServerLimits } from '../../central/server-limits.js';
@@ -131,16 +132,8 @@ function describeLimits(l: ServerLimits): string {
   return `headers ${sec(l.headersTimeoutMs)}, idle ${sec(l.idleTimeoutMs)}, request ${sec(l.requestTimeoutMs)}, uploads ${l.maxUploadsPerClient} per client / ${l.maxUploads} in all, JSON ${formatBytes(l.maxJsonBytes)}, connections ${l.maxConnections}`;
 }
 
-/** "3d 4h", "5m": how long ago a sample was quarantined (the guide's Age column). Never throws. */
-export function formatAge(iso: string, now = Date.now()): string {
-  const at = Date.parse(iso);
-  if (Number.isNaN(at)) return '-';
-  const s = Math.max(0, Math.floor((now - at) / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
-}
+/** "3d 4h", "5m": how long ago a sample was quarantined (the guide's Age column), as the console shows it. Never throws. */
+export const formatAge = formatAgeShort;
 
 /** The guide's Central Quarantine columns (Table 3-1), plus the id. */
 function renderSamples(samples: readonly CentralSample[]): string {

@@ -2,13 +2,14 @@ import type { ServerResponse } from 'node:http';
 
 /**
  * Headers on every console answer: a CSP with no inline script or style and no framing, no
- * MIME sniffing, no referrer, no caching of pages that show samples.
+ * MIME sniffing, no referrer to other sites, no caching of pages that show samples.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: under it a browser sends "Origin: null" with its own forms, which the Origin check refuses.
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
 };
 

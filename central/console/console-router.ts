@@ -12,6 +12,7 @@ import { renderItemBody } from './item-page.js';
 import { SamplePageQuery } from './sample-page-query.js';
 import { renderServerBody, type ServerFacts } from './server-page.js';
 import { runItemAction } from './item-actions.js';
+import { SignInThrottle } from './sign-in-throttle.js';
 
 export interface ConsoleOptions {
   /** The sign-in secret; null = the console is off. */
@@ -31,6 +32,7 @@ const MAX_DELETE_IDS = 1000;
 /** The web console under `/console`: sign-in, items, an item's properties, server properties. */
 export class ConsoleRouter {
   private readonly sessions: ConsoleSessions;
+  private readonly throttle = new SignInThrottle(10, 60_000);
   private readonly pages: SamplePageQuery;
   readonly settings: ConsoleSettings;
   readonly errors: ServerErrors;
@@ -57,6 +59,7 @@ export class ConsoleRouter {
       return sendConsole(res, 403, 'text/plain; charset=utf-8', 'Sign in first.\n');
     }
     if (method === 'POST') {
+      if (!sameOrigin(req)) return sendConsole(res, 403, 'text/plain; charset=utf-8', 'The request comes from another site (Origin).\n');
       const form = new URLSearchParams((await readSmallBody(req, this.opts.maxFormBytes)).toString('utf8'));
       const given = form.get('csrf') ?? (typeof req.headers['x-csrf-token'] === 'string' ? req.headers['x-csrf-token'] : '');
       if (!secretsMatch(given, session.csrf)) return sendConsole(res, 403, 'text/plain; charset=utf-8', 'The form is stale or forged (CSRF token mismatch); reload the page.\n');
@@ -75,7 +78,13 @@ export class ConsoleRouter {
 
   private async signIn(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const form = new URLSearchParams((await readSmallBody(req, this.opts.maxFormBytes)).toString('utf8'));
-    if (!secretsMatch(form.get('password') ?? '', this.opts.password!)) {
+    const wait = this.throttle.waitSec();
+    if (wait > 0) {
+      sendHtml(res, 429, renderPage('Sign in', html`<p class="error" id="sign-in-error">Too many wrong passwords; try again in ${wait} s.</p>`, null), { 'retry-after': String(wait) });
+      return;
+    }
+    if (!sameOrigin(req) || !secretsMatch(form.get('password') ?? '', this.opts.password!)) {
+      this.throttle.recordFailure();
       this.opts.log(`console sign-in refused from ${req.socket.remoteAddress ?? '?'}`);
       return this.showSignIn(res, 401, 'Wrong password or token.');
     }
@@ -131,5 +140,16 @@ export class ConsoleRouter {
     const outcome = runItemAction(this.central, id, form, this.opts.log);
     if (outcome === null) return sendConsole(res, 404, 'text/plain; charset=utf-8', 'No such item.\n');
     redirect(res, `/console/items/${encodeURIComponent(id)}?done=${encodeURIComponent(outcome)}`);
+  }
+}
+
+/** A browser names the page a form came from in Origin; one from another site is refused. */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
   }
 }

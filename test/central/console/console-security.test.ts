@@ -78,6 +78,14 @@ describe('epq central console: security', () => {
     expect((await getPage(central.url, '/console/items/s1', login.cookie)).status).toBe(200);
   });
 
+  it('refuses a form posted from another site even with the right session and token', async () => {
+    const login = await signIn(central.url, PASSWORD);
+    const form = Buffer.from(new URLSearchParams({ ids: 's1', csrf: login.csrf }).toString());
+    const r = await rawRequest(`${central.url}/console/items/delete`, 'POST', { 'content-type': 'application/x-www-form-urlencoded', cookie: login.cookie, origin: 'http://evil.example' }, form);
+    expect(r.status).toBe(403);
+    expect((await getPage(central.url, '/console/items/s1', login.cookie)).status).toBe(200);
+  });
+
   it('shows a file name and user holding markup as text, with a strict CSP on every page', async () => {
     const login = await signIn(central.url, PASSWORD);
     for (const path of ['/console/items', '/console/items/s1', '/console/server', '/console/sign-in']) {
