@@ -105,7 +105,7 @@ export class ConsoleRouter {
       return sendHtml(res, 200, renderPage('Server properties', body, { csrf: session.csrf }));
     }
     const item = /^\/console\/items\/([^/]+)(\/restore)?$/.exec(path);
-    const sample = item ? this.central.records.get(decodeURIComponent(item[1]!)) : undefined;
+    const sample = item ? this.central.records.get(decodeId(item[1]!)) : undefined;
     if (!item || !sample) return sendHtml(res, 404, renderPage('Not found', html`<p>No such item: ${path}</p>`, { csrf: session.csrf }));
     if (item[2]) {
       const bytes = this.central.sampleBytes(sample.id);
@@ -136,7 +136,7 @@ export class ConsoleRouter {
     }
     const action = /^\/console\/items\/([^/]+)\/actions$/.exec(path);
     if (!action) return sendConsole(res, 404, 'text/plain; charset=utf-8', 'Nothing to post here.\n');
-    const id = decodeURIComponent(action[1]!);
+    const id = decodeId(action[1]!);
     const outcome = runItemAction(this.central, id, form, this.opts.log);
     if (outcome === null) return sendConsole(res, 404, 'text/plain; charset=utf-8', 'No such item.\n');
     redirect(res, `/console/items/${encodeURIComponent(id)}?done=${encodeURIComponent(outcome)}`);
@@ -151,5 +151,14 @@ function sameOrigin(req: IncomingMessage): boolean {
     return new URL(origin).host === req.headers.host;
   } catch {
     return false;
+  }
+}
+
+/** A path segment as an id; a malformed escape is an id no sample has, not a server error. */
+function decodeId(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return '';
   }
 }

@@ -78,6 +78,12 @@ describe('epq central console: security', () => {
     expect((await getPage(central.url, '/console/items/s1', login.cookie)).status).toBe(200);
   });
 
+  it('answers 404 for an unknown or malformed item id, not a server error', async () => {
+    const login = await signIn(central.url, PASSWORD);
+    for (const path of ['/console/items/nope', '/console/items/%E0%A4%A', '/console/items/%E0%A4%A/restore']) expect((await getPage(central.url, path, login.cookie)).status).toBe(404);
+    expect((await postForm(central.url, '/console/items/%E0%A4%A/actions', { action: 'queue', csrf: login.csrf }, login.cookie)).status).toBe(404);
+  });
+
   it('refuses a form posted from another site even with the right session and token', async () => {
     const login = await signIn(central.url, PASSWORD);
     const form = Buffer.from(new URLSearchParams({ ids: 's1', csrf: login.csrf }).toString());
