@@ -4,7 +4,7 @@ import type { Engine } from '../scanner/engine.js';
 import { classifySample } from './classify-sample.js';
 import { openCentralDatabase, type CentralDb } from './central-database.js';
 import { SampleRefusal } from './central-errors.js';
-import { reanalyzeSamples, type ReanalysisSummary } from './reanalyze-samples.js';
+import { reanalyzeSample, reanalyzeSamples, type ReanalysisSummary } from './reanalyze-samples.js';
 import { receiveSample } from './receive-sample.js';
 import { SampleBlobs } from './sample-blobs.js';
 import { SampleQuota } from './sample-quota.js';
@@ -29,7 +29,8 @@ export class CentralQuarantine {
   private readonly inFlight = new Set<string>();
 
   private constructor(
-    private readonly db: CentralDb,
+    /** For the console's own tables and queries. */
+    readonly db: CentralDb,
     readonly records: SampleRecords,
     private readonly blobs: SampleBlobs,
     readonly quota: SampleQuota,
@@ -121,6 +122,38 @@ export class CentralQuarantine {
     }
     this.records.insert(attrs, { ...verdict, scanSequence: this.definitions.sequence, errors: [] }, new Date().toISOString());
     return this.records.get(attrs.id)!;
+  }
+
+  /**
+   * Deletes a stored sample: its row and history first, then its blob (a blob left by a crash in
+   * between is an orphan that start-up removes). False when there was no such sample.
+   */
+  deleteSample(id: string): boolean {
+    const sample = this.records.get(id);
+    if (!sample) return false;
+    this.records.remove(id);
+    this.blobs.removeSample(id);
+    this.quota.free(sample.size);
+    return true;
+  }
+
+  /**
+   * A stored sample's plain bytes, verified (the tag is checked before anything is returned).
+   * @throws CentralStoreError naming the blob when it is missing, damaged or tampered with.
+   */
+  sampleBytes(id: string): Buffer {
+    const pieces: Buffer[] = [];
+    this.blobs.readSample(id, (piece) => pieces.push(Buffer.from(piece)));
+    return Buffer.concat(pieces);
+  }
+
+  /**
+   * "Queue for automatic analysis": the sample goes to `Released`, is analysed again with the
+   * server's definitions (the server plays the gateway), and gets the status that analysis gives.
+   */
+  analyseAgain(id: string, log: (line: string) => void): 'changed' | 'same' | 'failed' | 'gone' {
+    this.records.setStatus(id, 'Released', new Date().toISOString(), 'queued for automatic analysis at the console');
+    return reanalyzeSample({ records: this.records, blobs: this.blobs, engine: this.definitions.engine, log }, id, this.definitions.sequence);
   }
 
   /** The agent's status query: what is known of each id, and which ids are unknown. */

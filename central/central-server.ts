@@ -8,6 +8,7 @@ import type { ReanalysisSummary } from './reanalyze-samples.js';
 import { readJsonBody, sendJson, sendRefusal } from './http-replies.js';
 import { checkServerLimits, connectionCheckIntervalMs, DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 import { UploadSlots } from './upload-slots.js';
+import { ConsoleRouter } from './console/console-router.js';
 import { MAX_STATUS_IDS, PATHS, type StatusQuery } from './wire-format.js';
 
 export interface ServeOptions {
@@ -25,7 +26,12 @@ export interface ServeOptions {
   readonly log: (line: string) => void;
   /** Timeouts and concurrency bounds; `DEFAULT_SERVER_LIMITS` when left out. */
   readonly limits?: ServerLimits;
+  /** The web console under /console: its sign-in secret (null = off) and default auto-refresh. */
+  readonly console?: { readonly password: string | null; readonly refreshSec: number };
 }
+
+/** How long a console session lives after sign-in. */
+const CONSOLE_SESSION_MS = 8 * 3600_000;
 
 /** What a request handler needs besides the request. */
 interface ServerContext {
@@ -33,6 +39,7 @@ interface ServerContext {
   readonly opts: ServeOptions;
   readonly limits: ServerLimits;
   readonly slots: UploadSlots;
+  readonly console: ConsoleRouter;
 }
 
 export interface RunningCentral {
@@ -68,12 +75,26 @@ export async function startCentralServer(opts: ServeOptions): Promise<RunningCen
   const limits = checkServerLimits(opts.limits ?? DEFAULT_SERVER_LIMITS);
   const idleSec = Math.ceil(limits.idleTimeoutMs / 1000);
   const { central, cleaned } = CentralQuarantine.open(opts.dataDir, opts.maxBytes, opts.definitions, idleSec);
-  const ctx: ServerContext = { central, opts, limits, slots: new UploadSlots(limits.maxUploadsPerClient, limits.maxUploads, idleSec) };
+  const consoleRouter = new ConsoleRouter(central, {
+    password: opts.console?.password ?? null,
+    refreshSec: opts.console?.refreshSec ?? 0,
+    sessionLifetimeMs: CONSOLE_SESSION_MS,
+    secureCookie: opts.tls !== null,
+    maxFormBytes: limits.maxJsonBytes,
+    log: opts.log,
+    facts: () => ({
+      dataDir: opts.dataDir, maxBytes: central.quota.maxBytes, usedBytes: central.quota.usedBytes, samples: central.records.usage().count,
+      listen: `${opts.host}:${opts.port}`, tls: opts.tls !== null, definitionsLabel: central.definitions.label, definitionsSequence: central.definitions.sequence,
+    }),
+  });
+  const ctx: ServerContext = { central, opts, limits, slots: new UploadSlots(limits.maxUploadsPerClient, limits.maxUploads, idleSec), console: consoleRouter };
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     void route(ctx, req, res).catch((err: unknown) => {
       const refusal = err instanceof SampleRefusal ? err : new SampleRefusal('internal', 500, `internal error: ${(err as Error).message}`, {}, { cause: err });
       const id = refusal.context.id ?? req.headers['x-sample-id'] ?? '-';
       opts.log(`refused ${String(id)} from ${req.socket.remoteAddress ?? '?'}: ${refusal.word} (HTTP ${refusal.httpStatus}) ${refusal.message}`);
+      // The General Errors history: the server's own failures, not its clients' mistakes.
+      if (refusal.httpStatus >= 500) recordServerError(consoleRouter, refusal, opts.log);
       // Nobody is left to answer when the connection was lost.
       if (refusal.word !== 'lost') sendRefusal(res, refusal);
     });
@@ -130,8 +151,19 @@ async function closeServer(server: Server, central: CentralQuarantine, graceMs: 
   central.close();
 }
 
+function recordServerError(consoleRouter: ConsoleRouter, refusal: SampleRefusal, log: (line: string) => void): void {
+  try {
+    consoleRouter.errors.record(refusal.word, refusal.message);
+  } catch (err) {
+    log(`can't record a server error: ${(err as Error).message}`);
+  }
+}
+
 async function route(ctx: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { central, opts } = ctx;
+  const consolePath = new URL(req.url ?? '/', 'http://localhost').pathname;
+  // The console signs people in with its own session cookie instead of the agents' bearer token.
+  if (consolePath === '/console' || consolePath.startsWith('/console/')) return ctx.console.handle(req, res, consolePath.replace(/\/+$/, '') || '/console');
   if (opts.token !== null && !tokenMatches(req.headers.authorization, opts.token)) {
     throw new SampleRefusal('declined', 401, 'a valid bearer token is required (Authorization: Bearer TOKEN)');
   }

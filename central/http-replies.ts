@@ -29,7 +29,21 @@ export function sendRefusal(res: ServerResponse, refusal: SampleRefusal): void {
  * @throws SampleRefusal `malformed` with 413 for a body over `maxBytes` (the connection is then
  *   closed after the answer), 400 for one that is not JSON; `lost` when the connection ends first.
  */
-export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const body = await readSmallBody(req, maxBytes);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new SampleRefusal('malformed', 400, 'the request body is not JSON', {}, { cause: err });
+  }
+}
+
+/**
+ * Reads a small request body whole, refusing as soon as it is over `maxBytes`.
+ * @throws SampleRefusal `malformed` with 413 for a body over `maxBytes` (the connection is then
+ *   closed after the answer); `lost` when the connection ends first.
+ */
+export function readSmallBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const tooBig = (): SampleRefusal => new SampleRefusal('malformed', 413, `the request body is over ${maxBytes} bytes, the most this server reads`, { closeConnection: true });
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
@@ -47,13 +61,7 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<un
       req.pause();
       reject(tooBig());
     };
-    const onEnd = (): void => {
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch (err) {
-        reject(new SampleRefusal('malformed', 400, 'the request body is not JSON', {}, { cause: err }));
-      }
-    };
+    const onEnd = (): void => resolve(Buffer.concat(chunks));
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('error', (err) => reject(new SampleRefusal('lost', 400, 'the connection was lost before the request body arrived', {}, { cause: err })));

@@ -34,38 +34,48 @@ export interface ReanalysisInput {
  * Never throws: a sample that can't be read keeps its verdict and gets the `content` error.
  */
 export async function reanalyzeSamples(input: ReanalysisInput): Promise<ReanalysisSummary> {
-  const { records, blobs, engine, sequence } = input;
+  const { records, sequence } = input;
   const summary = { sequence, scanned: 0, changed: 0, failed: 0, interrupted: false };
   // Without a sequence (a ClamAV folder) there is no "newer": samples keep their verdicts.
   if (sequence === null) return summary;
   for (const id of records.staleIds(sequence)) {
     await nextTurn();
     if (input.stopping()) return { ...summary, interrupted: true };
-    const sample = records.get(id);
-    if (!sample) continue;
-    const now = new Date().toISOString();
-    const scan = engine.createScan(sample.size);
-    try {
-      blobs.readSample(id, (piece) => scan.update(piece));
-    } catch (err) {
-      summary.failed++;
-      records.addError(id, { word: 'content', message: `reanalysis with definitions ${sequence} failed: ${(err as Error).message}`, at: now });
-      input.log(`reanalysis of ${id} failed: ${(err as Error).message}`);
-      continue;
-    }
-    const verdict = classifySample({
-      detections: scan.finish().detections.map((d) => d.signature),
-      serverSequence: sequence,
-      endpointSequence: sample.endpointSequence,
-      endpointVirus: sample.endpointVirus,
-      size: sample.size,
-    });
-    records.setVerdict(id, { ...verdict, scanSequence: sequence }, now);
-    summary.scanned++;
-    if (verdict.state !== sample.state || verdict.status !== sample.status || verdict.virus !== sample.virus) {
-      summary.changed++;
-      input.log(`reanalyzed ${id} ${JSON.stringify(sample.fileName)} with definitions ${sequence}: ${sample.state}, ${sample.status} -> ${verdict.state}, ${verdict.status}${verdict.state === 'infected' ? ` (${verdict.virus})` : ''}`);
-    }
+    const outcome = reanalyzeSample(input, id, sequence);
+    if (outcome === 'failed') summary.failed++;
+    if (outcome === 'changed' || outcome === 'same') summary.scanned++;
+    if (outcome === 'changed') summary.changed++;
   }
   return summary;
+}
+
+/**
+ * Analyses one stored sample again with the server's definitions and records the verdict (and
+ * the status transition, when there is one). Never throws: a sample that can't be read keeps
+ * its verdict and gets the `content` error.
+ */
+export function reanalyzeSample(input: Omit<ReanalysisInput, 'stopping' | 'sequence'>, id: string, sequence: number | null): 'changed' | 'same' | 'failed' | 'gone' {
+  const { records, blobs, engine } = input;
+  const sample = records.get(id);
+  if (!sample) return 'gone';
+  const now = new Date().toISOString();
+  const scan = engine.createScan(sample.size);
+  try {
+    blobs.readSample(id, (piece) => scan.update(piece));
+  } catch (err) {
+    records.addError(id, { word: 'content', message: `reanalysis with definitions ${sequence ?? '(no sequence)'} failed: ${(err as Error).message}`, at: now });
+    input.log(`reanalysis of ${id} failed: ${(err as Error).message}`);
+    return 'failed';
+  }
+  const verdict = classifySample({
+    detections: scan.finish().detections.map((d) => d.signature),
+    serverSequence: sequence,
+    endpointSequence: sample.endpointSequence,
+    endpointVirus: sample.endpointVirus,
+    size: sample.size,
+  });
+  records.setVerdict(id, { ...verdict, scanSequence: sequence }, now);
+  if (verdict.state === sample.state && verdict.status === sample.status && verdict.virus === sample.virus) return 'same';
+  input.log(`reanalyzed ${id} ${JSON.stringify(sample.fileName)} with definitions ${sequence ?? '(no sequence)'}: ${sample.state}, ${sample.status} -> ${verdict.state}, ${verdict.status}${verdict.state === 'infected' ? ` (${verdict.virus})` : ''}`);
+  return 'changed';
 }

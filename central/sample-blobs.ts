@@ -175,6 +175,11 @@ export class SampleBlobs {
     return { orphans, missing: [...recorded].filter((id) => !present.has(id)) };
   }
 
+  /** Deletes a stored sample's blob; one that can't be removed now is an orphan for the next start. */
+  removeSample(id: string): void {
+    this.tryUnlink(this.pathOf(id));
+  }
+
   private tryUnlink(path: string): void {
     try {
       unlinkSync(path);

@@ -52,6 +52,11 @@ export class SampleQuota {
     this.reservations--;
   }
 
+  /** A stored sample was deleted. */
+  free(size: number): void {
+    this.used = Math.max(0, this.used - size);
+  }
+
   /** The reserved bytes now belong to a stored sample. */
   commit(size: number): void {
     this.release(size);

@@ -1,4 +1,5 @@
 import type { CentralDb } from './central-database.js';
+import { SampleHistory } from './sample-history.js';
 import type { CentralSample, SampleAttributes } from './wire-format.js';
 
 interface Row {
@@ -64,8 +65,10 @@ export interface ScanVerdict {
 /** Every statement the server needs, prepared once. */
 export class SampleRecords {
   private readonly stmts;
+  readonly history: SampleHistory;
 
-  constructor(db: CentralDb) {
+  constructor(private readonly db: CentralDb) {
+    this.history = new SampleHistory(db);
     this.stmts = {
       insert: db.prepare(`INSERT OR IGNORE INTO samples (id, checksum, size, file_name, user_name, computer, address, date_quarantined,
           date_received, date_analyzed, priority, side_effects, endpoint_virus, endpoint_sequence, state, status, virus, scan_sequence,
@@ -82,18 +85,21 @@ export class SampleRecords {
           definitions_needed = @definitionsNeeded, date_analyzed = @now WHERE id = @id`),
       errors: db.prepare('UPDATE samples SET errors = @errors WHERE id = @id'),
       used: db.prepare('SELECT coalesce(sum(size), 0) AS bytes, count(*) AS count FROM samples'),
+      setStatus: db.prepare('UPDATE samples SET status = @status WHERE id = @id'),
+      setPriority: db.prepare('UPDATE samples SET priority = @priority WHERE id = @id'),
     };
   }
 
   /** Inserts a verified sample; false when the id was already stored (a concurrent duplicate). */
   insert(attrs: SampleAttributes, verdict: ScanVerdict, now: string): boolean {
-    return this.stmts.insert.run({
-      ...attrs,
-      now,
-      dateAnalyzed: now,
-      ...verdict,
-      errors: JSON.stringify(verdict.errors),
-    }).changes === 1;
+    return this.db.transaction(() => {
+      const inserted = this.stmts.insert.run({ ...attrs, now, dateAnalyzed: now, ...verdict, errors: JSON.stringify(verdict.errors) }).changes === 1;
+      if (inserted) {
+        this.history.recordTransition(attrs.id, { from: null, to: 'Quarantined', at: now, reason: `received from ${attrs.computer}` });
+        this.history.recordTransition(attrs.id, { from: 'Quarantined', to: verdict.status, at: now, reason: `scanned: ${verdict.state}` });
+      }
+      return inserted;
+    })();
   }
 
   get(id: string): CentralSample | undefined {
@@ -110,8 +116,26 @@ export class SampleRecords {
     this.stmts.receipt.run(id);
   }
 
+  /** Deletes the row and its history. */
   remove(id: string): void {
-    this.stmts.remove.run(id);
+    this.db.transaction(() => {
+      this.stmts.remove.run(id);
+      this.history.forget(id);
+    })();
+  }
+
+  /** Moves a sample to another status, recording the transition (none when it is already there). */
+  setStatus(id: string, status: string, now: string, reason: string): void {
+    const before = this.get(id);
+    if (!before || before.status === status) return;
+    this.db.transaction(() => {
+      this.stmts.setStatus.run({ id, status });
+      this.history.recordTransition(id, { from: before.status, to: status, at: now, reason });
+    })();
+  }
+
+  setPriority(id: string, priority: number): void {
+    this.stmts.setPriority.run({ id, priority });
   }
 
   allIds(): Set<string> {
@@ -125,7 +149,13 @@ export class SampleRecords {
 
   /** Records a new analysis of a stored sample. */
   setVerdict(id: string, verdict: Omit<ScanVerdict, 'errors'>, now: string): void {
-    this.stmts.verdict.run({ id, now, state: verdict.state, status: verdict.status, virus: verdict.virus, scanSequence: verdict.scanSequence, definitionsNeeded: verdict.definitionsNeeded });
+    const before = this.get(id);
+    this.db.transaction(() => {
+      this.stmts.verdict.run({ id, now, state: verdict.state, status: verdict.status, virus: verdict.virus, scanSequence: verdict.scanSequence, definitionsNeeded: verdict.definitionsNeeded });
+      if (before && before.status !== verdict.status) {
+        this.history.recordTransition(id, { from: before.status, to: verdict.status, at: now, reason: `analysed with definitions ${verdict.scanSequence ?? '(no sequence)'}: ${verdict.state}` });
+      }
+    })();
   }
 
   /** Appends an error to a sample's list (the guide's Errors column). */

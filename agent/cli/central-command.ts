@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { startCentralServer } from '../../central/central-server.js';
+import { formatAgeShort } from '../../central/console/format-age.js';
 import { fetchSamples } from '../../central/fetch-samples.js';
 import { loadCentralDefinitions } from '../../central/load-central-definitions.js';
 import type { ServerLimits } from '../../central/server-limits.js';
@@ -23,6 +24,7 @@ import { renderTable } from './table.js';
 /** The guide's default maximum disk space for the Quarantine Server. */
 const DEFAULT_MAX_SIZE = 500 * 1024 ** 2;
 const TOKEN_ENV = 'EPQ_CENTRAL_TOKEN';
+const CONSOLE_PASSWORD_ENV = 'EPQ_CONSOLE_PASSWORD';
 
 const TOKEN: OptionSpec = { key: 'central.token', flag: 'token', type: 'string', default: undefined, help: `Bearer token; default $${TOKEN_ENV} (which keeps it out of the process list)` };
 const SERVE_OPTIONS: readonly OptionSpec[] = [
@@ -34,6 +36,8 @@ const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'serve.maxSize', flag: 'max-size', type: 'size', default: DEFAULT_MAX_SIZE, defaultText: '500M (the guide\'s default)', help: 'Maximum size of the stored samples (e.g. 2G); a full store declines samples (HTTP 507)' },
   ...SCAN_SOURCE_OPTIONS.map((o) => ({ ...o, help: o.help.replace('Scan', 'Scan samples') })),
   { ...TRUSTED_KEYS_OPTION, default: undefined },
+  { key: 'serve.consolePassword', flag: 'console-password', type: 'string', default: undefined, help: `Password that signs administrators in to the web console at /console; default $${CONSOLE_PASSWORD_ENV}, else the --token; with neither, the console is off` },
+  { key: 'serve.consoleRefresh', flag: 'console-refresh', type: 'duration', min: 0, default: 30_000, defaultText: '30s', help: 'How often the console\'s items view refreshes itself, until one is saved in the console (0 = never)' },
   { key: 'serve.quiet', flag: 'quiet', type: 'boolean', default: false, help: 'Do not print a line per sample' },
   ...SERVER_LIMIT_OPTIONS,
 ];
@@ -52,7 +56,7 @@ export class CentralCommandError extends Error {
   }
 }
 
-type ServeArgs = ServerLimitArgs & { listen: string; data?: string; tlsCert?: string; tlsKey?: string; token?: string; maxSize: number; defs?: string; clamavDb?: string; pub?: string[]; quiet?: boolean };
+type ServeArgs = ServerLimitArgs & { listen: string; data?: string; tlsCert?: string; tlsKey?: string; token?: string; consolePassword?: string; consoleRefresh: number; maxSize: number; defs?: string; clamavDb?: string; pub?: string[]; quiet?: boolean };
 
 /**
  * Reads `--listen`: `HOST:PORT`, `[IPv6]:PORT`, `:PORT` (every interface) or a bare `PORT`
@@ -88,7 +92,11 @@ async function serve(argv: ServeArgs): Promise<number> {
   const tls = argv.tlsCert !== undefined ? { cert: readPem('--tls-cert', argv.tlsCert), key: readPem('--tls-key', argv.tlsKey!) } : null;
   const token = argv.token ?? process.env[TOKEN_ENV] ?? null;
   const log = argv.quiet ? () => {} : (line: string) => writeLine(process.stdout, `${formatLocalTime(new Date())} ${line}`);
-  const server = await startCentralServer({ ...listen, dataDir: resolve(argv.data), maxBytes: argv.maxSize, tls, token, definitions, log, limits: toServerLimits(argv) });
+  if (argv.consolePassword === '') throw new CentralCommandError('--console-password', '--console-password can\'t be empty: an empty password would let anyone sign in');
+  // An empty variable or token counts as unset, never as an empty password.
+  const consolePassword = argv.consolePassword || process.env[CONSOLE_PASSWORD_ENV] || token || null;
+  const consoleOpts = { password: consolePassword, refreshSec: Math.round(argv.consoleRefresh / 1000) };
+  const server = await startCentralServer({ ...listen, dataDir: resolve(argv.data), maxBytes: argv.maxSize, tls, token, definitions, log, limits: toServerLimits(argv), console: consoleOpts });
   const usage = server.central.records.usage();
   writeLines(process.stdout, [
     `epq central: listening on ${server.url}`,
@@ -96,6 +104,7 @@ async function serve(argv: ServeArgs): Promise<number> {
     `  definitions: ${definitions.label}`,
     `  access:      ${token === null ? 'open (no token)' : 'bearer token required'}${tls ? ', TLS' : ', plain http'}`,
     `  limits:      ${describeLimits(server.limits)}`,
+    `  console:     ${consolePassword === null ? `off (set --console-password or $${CONSOLE_PASSWORD_ENV})` : `${server.url}/console (sign in with the ${argv.consolePassword || process.env[CONSOLE_PASSWORD_ENV] ? 'console password' : 'token'})`}`,
     ...(server.cleaned.orphans + server.cleaned.missing > 0 ? [`  recovered:   ${server.cleaned.orphans} orphan blob(s) removed, ${server.cleaned.missing} record(s) without a blob dropped`] : []),
     'Press Ctrl+C (or send SIGTERM) to stop.',
   ]);
@@ -123,16 +132,8 @@ function describeLimits(l: ServerLimits): string {
   return `headers ${sec(l.headersTimeoutMs)}, idle ${sec(l.idleTimeoutMs)}, request ${sec(l.requestTimeoutMs)}, uploads ${l.maxUploadsPerClient} per client / ${l.maxUploads} in all, JSON ${formatBytes(l.maxJsonBytes)}, connections ${l.maxConnections}`;
 }
 
-/** "3d 4h", "5m": how long ago a sample was quarantined (the guide's Age column). Never throws. */
-export function formatAge(iso: string, now = Date.now()): string {
-  const at = Date.parse(iso);
-  if (Number.isNaN(at)) return '-';
-  const s = Math.max(0, Math.floor((now - at) / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
-}
+/** "3d 4h", "5m": how long ago a sample was quarantined (the guide's Age column), as the console shows it. Never throws. */
+export const formatAge = formatAgeShort;
 
 /** The guide's Central Quarantine columns (Table 3-1), plus the id. */
 function renderSamples(samples: readonly CentralSample[]): string {
