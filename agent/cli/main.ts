@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { EXIT_ERROR } from './exit-codes.js';
 import { registerCommands } from './commands.js';
+import { protectStdinOperand } from './scan-command.js';
 
 /** The command line itself is wrong (unknown flag, missing argument). */
 class UsageError extends Error {
@@ -26,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       // Throwing stops yargs from running the handler after a usage error.
-      throw err ?? new UsageError(msg);
+      // A .check() that returns its complaint passes it as `err` too: that is a usage error.
+      throw err instanceof Error ? err : new UsageError(msg);
     });
   registerCommands(parser, (result) => {
     code = result;
@@ -53,4 +55,4 @@ function describeError(err: unknown): string {
   return text;
 }
 
-process.exitCode = await main(hideBin(process.argv));
+process.exitCode = await main(protectStdinOperand(hideBin(process.argv)));
