@@ -21,6 +21,8 @@ import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
 interface StoreCommand {
   readonly ctx: UpdateContext;
   readonly source: string | null;
+  /** `network.proxy` of the config. */
+  readonly proxy: string | null;
   /** Warnings and errors reported while the command ran (printed to stderr at the end). */
   readonly events: AgentEvent[];
 }
@@ -34,7 +36,7 @@ async function openStoreCommand(argv: Record<string, unknown>): Promise<StoreCom
     keep: config.definitions.keep,
     events: sink,
   });
-  return { ctx, source: config.definitions.source, events };
+  return { ctx, source: config.definitions.source, proxy: config.network.proxy, events };
 }
 
 /** The agent config with this command's flags as overrides, and an event collector. */
@@ -95,9 +97,9 @@ export async function runInstall(file: string, argv: Record<string, unknown>): P
  * @throws Error when no source is configured; otherwise as runInstall.
  */
 export async function runUpdate(argv: Record<string, unknown>): Promise<number> {
-  const { ctx, source, events } = await openStoreCommand(argv);
+  const { ctx, source, proxy, events } = await openStoreCommand(argv);
   if (source === null) throw new Error('no definitions source: give --source FOLDER|URL or set definitions.source in the config');
-  const result = await checkForUpdates({ ...ctx, source, ...(argv.timeout === undefined ? {} : { timeoutMs: Number(argv.timeout) }) });
+  const result = await checkForUpdates({ ...ctx, source, proxy, ...(argv.timeout === undefined ? {} : { timeoutMs: Number(argv.timeout) }) });
   printEvents(events, result.result === 'refused' ? result.packages?.[0] : undefined);
   if (argv.json === true) print(JSON.stringify(result, null, 2));
   else print(describeCheck(result));
