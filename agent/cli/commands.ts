@@ -7,6 +7,7 @@ import { registerQuarantineCommand } from './quarantine-command.js';
 import { registerExceptionsCommand } from './exceptions-command.js';
 import { registerCentralCommand } from './central-command.js';
 import { registerTrayCommand } from './tray-command.js';
+import { registerDemoCommand } from './demo-command.js';
 
 /** Each command reports its exit code through `setExit`; the entry point owns the process. */
 export type SetExit = (code: number) => void;
@@ -20,4 +21,5 @@ export function registerCommands(parser: Argv, setExit: SetExit): void {
   registerDefsCommand(parser, setExit);
   registerCentralCommand(parser, setExit);
   registerTrayCommand(parser, setExit);
+  registerDemoCommand(parser, setExit);
 }

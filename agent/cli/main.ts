@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { EXIT_ERROR } from './exit-codes.js';
 import { registerCommands } from './commands.js';
 import { protectStdinOperand } from './scan-command.js';
+import { applyCompletionShell } from './completion-shell.js';
 
 /** The command line itself is wrong (unknown flag, missing argument). */
 class UsageError extends Error {
@@ -21,6 +22,7 @@ async function main(argv: string[]): Promise<number> {
     .strict()
     .demandCommand(1, 'Name a command; `epq --help` lists them.')
     .recommendCommands()
+    .completion('completion', 'Print the shell completion script: epq completion bash|zsh (bash: save as /usr/share/bash-completion/completions/epq; zsh: >> ~/.zshrc)')
     .help()
     .alias('help', 'h')
     .version()
@@ -55,4 +57,4 @@ function describeError(err: unknown): string {
   return text;
 }
 
-process.exitCode = await main(protectStdinOperand(hideBin(process.argv)));
+process.exitCode = await main(protectStdinOperand(applyCompletionShell(hideBin(process.argv), process.env)));
