@@ -4,7 +4,7 @@ export const COMPLETION_SHELLS = ['bash', 'zsh'] as const;
 /**
  * yargs picks the completion script's shell from $SHELL when the parser is made, so
  * `epq completion zsh` (or bash) sets it before, and the shell word is taken off the arguments.
- * Other command lines come back unchanged.
+ * Other command lines come back unchanged. Never throws.
  */
 export function applyCompletionShell(argv: readonly string[], env: NodeJS.ProcessEnv): string[] {
   const shell = argv[1];

@@ -108,6 +108,8 @@ export function createRouteAgent(route: ProxyRoute, https: boolean, options: Htt
  * Starts a request to `url` along `route`; the caller sends the body and listens for `response`
  * and `error` as with node's own request. A plain http request through a proxy goes to the proxy
  * with the absolute URL as its path (what every HTTP proxy expects); https goes through a tunnel.
+ * Connection problems (the proxy's too, as ProxyTunnelError) come as the request's `error` event.
+ * @throws only what node's request throws for malformed headers.
  */
 export function openRequest(url: URL, route: ProxyRoute, init: RequestInit): ClientRequest {
   const https = url.protocol === 'https:';
