@@ -7,11 +7,8 @@ import type { Detection } from '../../scanner/types.js';
 import { ExceptionList, type ExceptionMatcher } from '../exceptions/exception-list.js';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION, SCAN_CLI_OPTIONS, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
-import { QuarantineError } from '../quarantine/quarantine-errors.js';
-import type { QuarantineRequest } from '../quarantine/quarantine-store.js';
-import { makeQuarantineRequest } from '../quarantine/detection-request.js';
 import { ProgressLine } from '../scan/progress-line.js';
-import { relocateInfected, RelocateError, type RelocateMode } from '../scan/relocate-infected.js';
+import type { RelocateMode } from '../scan/relocate-infected.js';
 import { scanStdin, STDIN_NAME } from '../scan/scan-stdin.js';
 import { scanTree, type ScanEvent, type ScanSummary } from '../scan/scan-tree.js';
 import { sha256File } from '../scan/sha256-file.js';
@@ -20,6 +17,7 @@ import { contextYargsOptions, loadCommandConfig, openQuarantine, type Quarantine
 import type { SetExit } from './commands.js';
 import { TRUSTED_KEYS_OPTION } from './defs-options.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
+import { quarantineAll, relocateAll, type Found } from './scan-disposal.js';
 import { formatDetectionLine, formatScanSummary, pickReportedDetections, type JsonDetection } from './scan-report.js';
 
 const ACTION_OPTION: OptionSpec = {
@@ -160,8 +158,6 @@ async function runScan(args: ScanArgs): Promise<number> {
   }
 }
 
-type Found = { path: string; dev: number; ino: number; detections: readonly Detection[] };
-
 async function scanAndReport(
   args: ScanArgs, targets: Targets, disposal: Disposal, defs: ScanDefinitions, exceptions: ExceptionMatcher | null, quarantine: QuarantineContext | null,
 ): Promise<number> {
@@ -250,62 +246,4 @@ async function scanStandardInput(
     say(`${STDIN_NAME}: left as it is (standard input is not a file that can be moved)`);
   }
   return { size: outcome.size, detections: outcome.detections.length, skipped: false };
-}
-
-/** clamscan's --move/--copy: each infected file into a plain folder; failures are reported and the rest go on. */
-async function relocateAll(
-  found: readonly Found[], mode: RelocateMode, folder: string, say: (line: string) => void, errors: { path: string; message: string }[],
-): Promise<{ path: string; to: string }[]> {
-  const done: { path: string; to: string }[] = [];
-  for (const f of found) {
-    try {
-      const to = await relocateInfected(f, folder, mode);
-      done.push({ path: f.path, to });
-      say(`${f.path}: ${mode === 'move' ? 'moved' : 'copied'} to '${to}'`);
-    } catch (err) {
-      if (!(err instanceof RelocateError)) throw err;
-      errors.push({ path: f.path, message: err.message });
-      say(`${f.path}: ERROR ${err.message}`);
-    }
-  }
-  return done;
-}
-
-/**
- * Quarantines every detection of the scan in one batch (a few fsync rounds for all of them).
- * A file that can't be quarantined is reported and the others go on.
- */
-async function quarantineAll(
-  ctx: QuarantineContext,
-  defs: ScanDefinitions,
-  found: readonly { path: string; dev: number; ino: number; detections: readonly Detection[] }[],
-  say: (line: string) => void,
-  errors: { path: string; message: string }[],
-): Promise<{ path: string; id: string }[]> {
-  const done: { path: string; id: string }[] = [];
-  const requests: QuarantineRequest[] = [];
-  const accepted: (typeof found)[number][] = [];
-  for (const f of found) {
-    try {
-      requests.push(makeQuarantineRequest(ctx.config.root, defs, f, f.detections));
-      accepted.push(f);
-    } catch (err) {
-      if (!(err instanceof QuarantineError)) throw err;
-      errors.push({ path: f.path, message: `not quarantined: ${err.message}` });
-      say(`${f.path}: ERROR not quarantined: ${err.message}`);
-    }
-  }
-  const results = await ctx.store.quarantineMany(requests);
-  for (const [i, r] of results.entries()) {
-    const f = accepted[i]!;
-    if (!r.ok) {
-      errors.push({ path: f.path, message: `not quarantined: ${r.error.message}` });
-      say(`${f.path}: ERROR not quarantined: ${r.error.message}`);
-      continue;
-    }
-    const { item, originalRemoved } = r.outcome;
-    done.push({ path: f.path, id: item.id });
-    say(`${f.path}: quarantined as ${item.id}${originalRemoved ? '' : ' (the original changed meanwhile and was left in place)'}${item.sideEffects.length > 0 ? ` with ${item.sideEffects.length} side effect(s)` : ''}`);
-  }
-  return done;
 }
