@@ -127,6 +127,20 @@ describe('epq scan with clamscan habits (spawned CLI)', () => {
     expect(list.stdout).toContain(eicarPath);
   });
 
+  it('--move keeps a name that is not UTF-8 byte for byte and prints it escaped', async () => {
+    const src = join(root, 'latin1');
+    const folder = join(root, 'moved-latin1');
+    await mkdir(src);
+    await mkdir(folder);
+    const name = Buffer.concat([Buffer.from('caf'), Buffer.from([0xe9]), Buffer.from('.com')]);
+    await writeFile(Buffer.concat([Buffer.from(`${src}/`), name]), eicarBytes());
+    const r = await runCli(['scan', '--move', folder, src, ...state]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${src}/caf\\xe9.com: moved to '${folder}/caf\\xe9.com'`);
+    expect(await readdir(folder, { encoding: 'buffer' })).toEqual([name]);
+    expect(await readdir(src)).toEqual([]);
+  });
+
   it('refuses two dispositions at once, and documents each in --help', async () => {
     const r = await runCli(['scan', '--move', root, '--remove', tree, ...state]);
     expect(r.code).toBe(2);
