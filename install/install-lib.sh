@@ -36,6 +36,8 @@ set_paths() {
   LOG_DIR=$DEST/var/log/epq
   UNIT_FILE=$DEST/etc/systemd/system/$EPQ_UNIT_NAME
   PATH_LINK=$DEST/usr/local/bin/epq
+  MAN_PAGE=$DEST/usr/local/share/man/man1/epq.1
+  BASH_COMPLETION=$DEST/usr/local/share/bash-completion/completions/epq
   PROTECTED_DIR=$DEST/srv/epq-protected
 }
 

@@ -56,6 +56,7 @@ find_node() {
 
 require_built_checkout() {
   [ -f "$SRC/dist/agent/cli/main.js" ] || die "$SRC is not built (no dist/); run \`npm ci\` there first"
+  [ -f "$SRC/dist/man/epq.1" ] || die "$SRC has no man page (dist/man/epq.1); run \`npm run build\` there"
   [ -d "$SRC/node_modules/better-sqlite3" ] || die "$SRC has no node_modules; run \`npm ci\` there first"
   [ -f "$SRC/build/Release/epq_native.node" ] || die "$SRC has no native addon (build/Release/epq_native.node); run \`npm ci\` there first (needs python3, make and a C compiler)"
 }
@@ -216,6 +217,13 @@ install_path_link() {
   fi
 }
 
+# The man page (built from the option tables by `npm run build`) and the bash completion
+# (yargs' script, made by the installed epq itself) next to the command on the PATH.
+install_docs() {
+  write_if_changed "$MAN_PAGE" "$(cat "$SRC/dist/man/epq.1")" 0644
+  write_if_changed "$BASH_COMPLETION" "$(SHELL=/bin/bash "$NODE_BIN" "$PROGRAM_DIR/bin/epq.js" completion bash)" 0644
+}
+
 start_service() {
   local run="systemctl daemon-reload && systemctl enable --now $EPQ_UNIT_NAME"
   if [ -n "$DEST" ]; then
@@ -243,6 +251,7 @@ main() {
   install_folders
   write_if_changed "$UNIT_FILE" "$(sed "s#@PREFIX@#$PREFIX#g" "$HERE/epq-agent.service")" 0644
   install_path_link
+  install_docs
   start_service
 }
 

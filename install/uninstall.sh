@@ -61,6 +61,17 @@ remove_path_link() {
   fi
 }
 
+# The man page and the bash completion install.sh put next to the command.
+remove_docs() {
+  local f
+  for f in "$MAN_PAGE" "$BASH_COMPLETION"; do
+    if [ -f "$f" ]; then
+      rm -f "$f"
+      say "removed    $f"
+    fi
+  done
+}
+
 remove_program() {
   if [ ! -e "$PROGRAM_DIR" ]; then
     say "absent     $PROGRAM_DIR"
@@ -96,6 +107,7 @@ main() {
   stop_service
   remove_unit
   remove_path_link
+  remove_docs
   remove_program
   purge_data
 }

@@ -27,6 +27,8 @@ import { EXIT_CLEAN, EXIT_ERROR } from './exit-codes.js';
 interface StoreCommand {
   readonly ctx: UpdateContext;
   readonly source: string | null;
+  /** `network.proxy` of the config. */
+  readonly proxy: string | null;
   /** Warnings and errors reported while the command ran (printed to stderr at the end). */
   readonly events: AgentEvent[];
 }
@@ -40,7 +42,7 @@ async function openStoreCommand(argv: Record<string, unknown>): Promise<StoreCom
     keep: config.definitions.keep,
     events: sink,
   });
-  return { ctx, source: config.definitions.source, events };
+  return { ctx, source: config.definitions.source, proxy: config.network.proxy, events };
 }
 
 /** The agent config with this command's flags as overrides, and an event collector. */
@@ -105,9 +107,9 @@ export async function runInstall(file: string, argv: Record<string, unknown>): P
 export async function runUpdate(argv: Record<string, unknown>): Promise<number> {
   const viaAgent = argv.source === undefined ? await throughAgent(argv, (e) => e.update()) : null;
   if (viaAgent !== null) return viaAgent;
-  const { ctx, source, events } = await openStoreCommand(argv);
+  const { ctx, source, proxy, events } = await openStoreCommand(argv);
   if (source === null) throw new Error('no definitions source: give --source FOLDER|URL or set definitions.source in the config');
-  const result = await checkForUpdates({ ...ctx, source, ...(argv.timeout === undefined ? {} : { timeoutMs: Number(argv.timeout) }) });
+  const result = await checkForUpdates({ ...ctx, source, proxy, ...(argv.timeout === undefined ? {} : { timeoutMs: Number(argv.timeout) }) });
   printEvents(events, result.result === 'refused' ? result.packages?.[0] : undefined);
   if (argv.json === true) printJson(result);
   else print(describeCheck(result));

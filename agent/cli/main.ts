@@ -3,6 +3,8 @@ import { hideBin } from 'yargs/helpers';
 import { EXIT_ERROR } from './exit-codes.js';
 import { registerCommands } from './commands.js';
 import { toleratePipeClose, writeBlock, writeLine } from '../text/terminal-lines.js';
+import { protectStdinOperand } from './stdin-operand.js';
+import { applyCompletionShell } from './completion-shell.js';
 
 /** The command line itself is wrong (unknown flag, missing argument). */
 class UsageError extends Error {
@@ -21,13 +23,15 @@ async function main(argv: string[]): Promise<number> {
     .strict()
     .demandCommand(1, 'Name a command; `epq --help` lists them.')
     .recommendCommands()
+    .completion('completion', 'Print the shell completion script: epq completion bash|zsh (bash: save as /usr/share/bash-completion/completions/epq; zsh: >> ~/.zshrc)')
     .help()
     .alias('help', 'h')
     .version()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
       // Throwing stops yargs from running the handler after a usage error.
-      throw err ?? new UsageError(msg);
+      // A .check() that returns its complaint passes it as `err` too: that is a usage error.
+      throw err instanceof Error ? err : new UsageError(msg);
     });
   try {
     await registerCommands(parser, (result) => {
@@ -57,4 +61,4 @@ function describeError(err: unknown): string {
 // `epq scan DIR | head -1`: a reader that leaves stops the printing, never the work.
 toleratePipeClose(process.stdout, 'standard output');
 toleratePipeClose(process.stderr, 'standard error');
-process.exitCode = await main(hideBin(process.argv));
+process.exitCode = await main(protectStdinOperand(applyCompletionShell(hideBin(process.argv), process.env)));

@@ -1,24 +1,28 @@
 import { resolve } from 'node:path';
 import type { Argv } from 'yargs';
 import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
-import { JSON_OUTPUT_OPTION, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
+import { JSON_OUTPUT_OPTION, SCAN_CLI_OPTIONS, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
 import { TRUSTED_KEYS_OPTION } from '../options/trusted-keys-option.js';
 import { connectAgent } from '../control/control-client.js';
 import { RemoteEndpoint } from '../control/remote-endpoint.js';
 import type { ScanReport } from '../endpoint/endpoint-api.js';
+import { printable } from '../text/printable.js';
 import { contextYargsOptions, loadCommandConfig } from './agent-context.js';
 import type { SetExit } from './commands.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
 import { formatScanSummary } from './scan-report.js';
-import { writeBlock, writeLine } from '../text/terminal-lines.js';
+import { checkLogWritable, readTargets, ScanPrinter, type Targets } from './scan-output.js';
 
 const ACTION_OPTION: OptionSpec = {
   key: 'scan.action', flag: 'action', type: 'string', choices: ['report', 'quarantine'], default: 'report',
-  help: 'What to do with a detection: report it, or move it and its side effects into the quarantine',
+  help: 'What to do with a detection: report it, or move it and its side effects into the quarantine (recommended: encrypted, restorable)',
 };
 
+/** Every flag of `epq scan`, each defined once (the man page reads this list too). */
+export const SCAN_COMMAND_OPTIONS: readonly OptionSpec[] = [...SCAN_OPTIONS, ACTION_OPTION, ...SCAN_CLI_OPTIONS, ...SCAN_SOURCE_OPTIONS, TRUSTED_KEYS_OPTION, JSON_OUTPUT_OPTION];
+
 export interface ScanArgs extends Record<string, unknown> {
-  paths: string[];
+  paths?: string[];
   json: boolean;
   action: 'report' | 'quarantine';
   exclude: string[];
@@ -28,6 +32,14 @@ export interface ScanArgs extends Record<string, unknown> {
   defs?: string;
   'clamav-db'?: string;
   pub?: string[];
+  'file-list'?: string;
+  log?: string;
+  summary: boolean;
+  allmatch: boolean;
+  verbose: boolean;
+  move?: string;
+  copy?: string;
+  remove: boolean;
 }
 
 /**
@@ -36,53 +48,83 @@ export interface ScanArgs extends Record<string, unknown> {
  */
 export function registerScanCommand(parser: Argv, setExit: SetExit): void {
   parser.command(
-    'scan <paths..>',
-    'Scan files and folders for threats',
+    'scan [paths..]',
+    'Scan files and folders for threats (`-` reads standard input)',
     (y) =>
       y
-        .positional('paths', { describe: 'Files or folders to scan', type: 'string', array: true })
-        .options(toYargsOptions([...SCAN_OPTIONS, ACTION_OPTION, ...SCAN_SOURCE_OPTIONS, TRUSTED_KEYS_OPTION, JSON_OUTPUT_OPTION]))
+        .positional('paths', { describe: 'Files or folders to scan; - for standard input', type: 'string', array: true })
+        .options(toYargsOptions(SCAN_COMMAND_OPTIONS))
         .options(contextYargsOptions())
+        .check((argv) => checkScanArgs(argv as unknown as ScanArgs))
         .epilog('Exit status: 0 nothing found, 1 detections, 2 errors (and no detections).'),
     async (argv) => setExit(await runScan(argv as unknown as ScanArgs)),
   );
 }
 
+/** Usage errors that yargs can't see on its own: `true` when the command line is whole, else what is wrong. */
+function checkScanArgs(args: ScanArgs): true | string {
+  if ((args.paths ?? []).length === 0 && args['file-list'] === undefined) return 'Name a file or folder to scan (or - for standard input, or --file-list FILE).';
+  const disposals = [args.action === 'quarantine' || args.remove, args.move !== undefined, args.copy !== undefined].filter(Boolean).length;
+  if (disposals > 1) return 'Choose one of --action quarantine (or --remove), --move and --copy.';
+  return true;
+}
+
+/** Only a report of files by path can go to the agent; the rest (stdin, a disposal, other definitions) runs here. */
+function canUseAgent(args: ScanArgs, targets: Targets): boolean {
+  return args.action === 'report' && !args.remove && args.move === undefined && args.copy === undefined
+    && args.defs === undefined && args['clamav-db'] === undefined && !targets.stdin;
+}
+
 /**
  * A report-only scan without --defs/--clamav-db goes to the running agent (clamdscan style: its
- * loaded set, no engine load here). Null when no agent runs.
+ * loaded set, no engine load here); --file-list paths go with it. Null when no agent runs.
  */
-async function scanThroughAgent(args: ScanArgs): Promise<number | null> {
-  if (args.action !== 'report' || args.defs !== undefined || args['clamav-db'] !== undefined) return null;
+async function scanThroughAgent(args: ScanArgs, targets: Targets): Promise<number | null> {
+  if (!canUseAgent(args, targets)) return null;
   const config = await loadCommandConfig(args);
   const client = await connectAgent(config.stateDir);
   if (!client) return null;
   const endpoint = new RemoteEndpoint(client);
   try {
-    const report = await endpoint.scan({ paths: args.paths.map((p) => resolve(p)), exclude: args.exclude, maxFileSize: args['max-filesize'], followSymlinks: args['follow-symlinks'], jobs: args.jobs });
-    return printAgentReport(args, report);
+    const report = await endpoint.scan({ paths: targets.paths.map((p) => resolve(p)), exclude: args.exclude, maxFileSize: args['max-filesize'], followSymlinks: args['follow-symlinks'], jobs: args.jobs });
+    return await printAgentReport(args, report);
   } finally {
     endpoint.close();
   }
 }
 
-function printAgentReport(args: ScanArgs, report: ScanReport): number {
+/** The agent's report printed as a scan here prints it: one line per infected file, --allmatch, --verbose, --no-summary, --log. */
+async function printAgentReport(args: ScanArgs, report: ScanReport): Promise<number> {
   const label = `${report.definitions.label} (as the running agent uses them)`;
-  if (args.json) {
-    process.stdout.write(`${JSON.stringify({ definitions: { label, sequence: report.definitions.sequence, signatures: report.definitions.signatures }, detections: report.detections, errors: report.errors, quarantined: [], summary: report.summary })}\n`);
-  } else {
-    for (const d of report.detections) writeLine(process.stdout, `${d.path}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
-    for (const e of report.errors) writeLine(process.stderr, `${e.path}: ERROR ${e.message}`);
-    writeBlock(process.stdout, formatScanSummary(report.summary, label, report.definitions.signatures, null));
-  }
+  const printer = new ScanPrinter(args);
+  for (const [path, found] of groupByPath(report.detections)) printer.sayFound(printable(path), found);
+  for (const e of report.errors) printer.say(`${printable(e.path)}: ERROR ${e.message}`, process.stderr);
+  await printer.finish(
+    () => JSON.stringify({ definitions: { label, sequence: report.definitions.sequence, signatures: report.definitions.signatures }, detections: report.detections, errors: report.errors, quarantined: [], summary: report.summary }),
+    () => formatScanSummary(report.summary, printable(label), report.definitions.signatures, null),
+  );
   if (report.summary.detections > 0) return EXIT_DETECTIONS;
   return report.summary.errors > 0 || report.errors.length > 0 ? EXIT_ERROR : EXIT_CLEAN;
 }
 
-async function runScan(args: ScanArgs): Promise<number> {
-  const viaAgent = await scanThroughAgent(args);
-  if (viaAgent !== null) return viaAgent;
-  const { runLocalScan } = await import('./scan-local.js');
-  return runLocalScan(args);
+type AgentDetection = ScanReport['detections'][number];
+
+/** The agent's detections file by file, in the order they came. */
+function groupByPath(detections: readonly AgentDetection[]): Map<string, { signature: string; kind: 'hash' | 'body'; offset?: number }[]> {
+  const byPath = new Map<string, { signature: string; kind: 'hash' | 'body'; offset?: number }[]>();
+  for (const d of detections) {
+    const list = byPath.get(d.path) ?? [];
+    list.push({ signature: d.signature, kind: d.kind === 'hash' ? 'hash' : 'body', ...(d.offset !== undefined && { offset: d.offset }) });
+    byPath.set(d.path, list);
+  }
+  return byPath;
 }
 
+async function runScan(args: ScanArgs): Promise<number> {
+  const targets = await readTargets(args.paths ?? [], args['file-list']);
+  await checkLogWritable(args.log);
+  const viaAgent = await scanThroughAgent(args, targets);
+  if (viaAgent !== null) return viaAgent;
+  const { runLocalScan } = await import('./scan-local.js');
+  return runLocalScan(args, targets);
+}

@@ -5,36 +5,38 @@ import { loadScanDefinitions, type ScanDefinitions } from '../../definitions/loa
 import type { Detection } from '../../scanner/types.js';
 import { ExceptionList, type ExceptionMatcher } from '../exceptions/exception-list.js';
 import { fsPathText, showPath, type FsPath } from '../fs-path.js';
-import { makeQuarantineRequest } from '../quarantine/detection-request.js';
 import { QuarantineError } from '../quarantine/quarantine-errors.js';
-import type { QuarantineRequest } from '../quarantine/quarantine-store.js';
 import { startCountAhead } from '../scan/count-ahead.js';
 import { ProgressLine } from '../scan/progress-line.js';
-import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
+import { scanStdin, STDIN_NAME } from '../scan/scan-stdin.js';
+import { scanTree, type ScanEvent, type ScanSummary } from '../scan/scan-tree.js';
 import { sha256File } from '../scan/sha256-file.js';
 import { DatabaseError, openDatabase } from '../store/open-database.js';
-import { writeBlock, writeLine } from '../text/terminal-lines.js';
 import { openUpdateContext } from '../updates/update-context.js';
 import { loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
 import type { ScanArgs } from './scan-command.js';
+import { quarantineAll, relocateAll, type Found } from './scan-disposal.js';
+import { ScanPrinter, type Targets } from './scan-output.js';
 import { formatScanSummary, type JsonDetection } from './scan-report.js';
 
-/** A detected file, its path as the file system gave it. */
-interface Found {
-  readonly path: FsPath;
-  readonly dev: number;
-  readonly ino: number;
-  readonly detections: readonly Detection[];
+/** Where infected files go: nowhere, the quarantine (--action quarantine, --remove), or a plain folder (clamscan's --move/--copy). */
+type Disposal = { kind: 'report' } | { kind: 'quarantine' } | { kind: 'move' | 'copy'; folder: string };
+
+function pickDisposal(args: ScanArgs): Disposal {
+  if (args.move !== undefined) return { kind: 'move', folder: args.move };
+  if (args.copy !== undefined) return { kind: 'copy', folder: args.copy };
+  return args.action === 'quarantine' || args.remove ? { kind: 'quarantine' } : { kind: 'report' };
 }
 
 /** A scan in this process: --defs/--clamav-db, or the store's active set, or the built-in one. */
-export async function runLocalScan(args: ScanArgs): Promise<number> {
+export async function runLocalScan(args: ScanArgs, targets: Targets): Promise<number> {
   const defs = await chooseDefinitions(args);
-  const quarantine = args.action === 'quarantine' ? await openQuarantineToScan(args) : null;
+  const disposal = pickDisposal(args);
+  const quarantine = disposal.kind === 'quarantine' ? await openQuarantineToScan(args) : null;
   try {
     const exceptions = await loadExceptions(args, quarantine);
-    return await scanAndReport(args, defs, exceptions, quarantine);
+    return await scanAndReport(args, targets, disposal, defs, exceptions, quarantine);
   } finally {
     quarantine?.close();
   }
@@ -87,34 +89,35 @@ async function chooseDefinitions(args: ScanArgs): Promise<ScanDefinitions> {
   return { label: `${active.label} (the store's active set; no agent running)`, sequence: active.sequence, signatureCount: active.signatureCount, database: active.database, meta: active.meta };
 }
 
-async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: ExceptionMatcher | null, quarantine: QuarantineContext | null): Promise<number> {
-  const out = process.stdout;
+async function scanAndReport(
+  args: ScanArgs, targets: Targets, disposal: Disposal, defs: ScanDefinitions, exceptions: ExceptionMatcher | null, quarantine: QuarantineContext | null,
+): Promise<number> {
   const progress = !args.json && process.stderr.isTTY ? new ProgressLine(process.stderr) : null;
+  const printer = new ScanPrinter(args, () => progress?.clear());
   const detections: JsonDetection[] = [];
   const errors: { path: string; code?: string; message: string }[] = [];
-  const toQuarantine: Found[] = [];
-  const say = (line: string, stream: NodeJS.WriteStream = out): void => {
-    progress?.clear();
-    writeLine(stream, line);
+  const infected: Found[] = [];
+  const record = (path: FsPath, found: readonly Detection[]): void => {
+    for (const d of found) detections.push({ path: showPath(path), signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
+    printer.sayFound(showPath(path), found);
   };
   const onEvent = (e: ScanEvent): void => {
     if (e.type === 'found') return;
     if (e.type === 'scanned') {
       progress?.addScanned(e.size, e.detections.length);
-      for (const d of e.detections) {
-        detections.push({ path: showPath(e.path), signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
-        if (!args.json) say(`${showPath(e.path)}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
-      }
-      if (quarantine && e.detections.length > 0) toQuarantine.push(e);
+      record(e.path, e.detections);
+      if (e.detections.length > 0) infected.push(e);
     } else if (e.type === 'error') {
       errors.push({ path: showPath(e.path), ...(e.code !== undefined && { code: e.code }), message: e.message });
-      if (!args.json) say(`${showPath(e.path)}: ERROR ${e.message}`, process.stderr);
+      printer.say(`${showPath(e.path)}: ERROR ${e.message}`, process.stderr);
     }
   };
+  const started = performance.now();
+  const fromStdin = targets.stdin ? await scanStandardInput(args, defs, exceptions, record, (line) => printer.say(line)) : null;
   // A second walk only counts, ahead of the scan, so that the progress can give an ETA.
-  const counting = progress ? startCountAhead(args.paths, { followSymlinks: args['follow-symlinks'], exclude: args.exclude }, (files, bytes) => progress.setTotal(files, bytes)) : null;
-  const summary = await scanTree(defs.database, {
-    paths: args.paths,
+  const counting = progress && targets.paths.length > 0 ? startCountAhead(targets.paths, { followSymlinks: args['follow-symlinks'], exclude: args.exclude }, (files, bytes) => progress.setTotal(files, bytes)) : null;
+  const summary = targets.paths.length === 0 ? emptySummary() : await scanTree(defs.database, {
+    paths: targets.paths,
     jobs: args.jobs,
     followSymlinks: args['follow-symlinks'],
     exclude: args.exclude,
@@ -122,56 +125,52 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(fsPathText(path), found, () => sha256File(path)) }),
   }, onEvent);
   await counting?.stop();
+  if (fromStdin) addToSummary(summary, fromStdin);
+  summary.seconds = (performance.now() - started) / 1000;
   progress?.clear();
   const errorsBefore = errors.length;
-  const quarantined = quarantine ? await quarantineAll(quarantine, defs, toQuarantine, args.json ? () => {} : say, errors) : [];
-  // A detection that could not be quarantined is an error of the scan: "Errors: 0" would say all went well.
+  const tell = (line: string): void => printer.say(line);
+  const quarantined = quarantine ? await quarantineAll(quarantine, defs, infected, tell, errors) : [];
+  const relocated = disposal.kind === 'move' || disposal.kind === 'copy' ? await relocateAll(infected, disposal.kind, disposal.folder, tell, errors) : [];
+  // A detection that could not be quarantined (or moved) is an error of the scan: "Errors: 0" would say all went well.
   summary.errors += errors.length - errorsBefore;
-  if (args.json) {
-    detections.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.signature < b.signature ? -1 : 1));
-    out.write(`${JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, quarantined, summary })}\n`);
-  } else {
-    writeBlock(out, formatScanSummary(summary, defs.label, defs.signatureCount, quarantine ? quarantined.length : null));
-  }
+  detections.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.signature < b.signature ? -1 : 1));
+  await printer.finish(
+    () => JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, quarantined, ...(relocated.length > 0 && { relocated }), summary }),
+    () => formatScanSummary(summary, defs.label, defs.signatureCount, quarantine ? quarantined.length : null),
+  );
   if (summary.detections > 0) return EXIT_DETECTIONS;
   return summary.errors > 0 ? EXIT_ERROR : EXIT_CLEAN;
 }
 
-/**
- * Quarantines every detection of the scan in one batch (a few fsync rounds for all of them).
- * A file that can't be quarantined is reported and the others go on.
- */
-async function quarantineAll(
-  ctx: QuarantineContext,
-  defs: ScanDefinitions,
-  found: readonly Found[],
-  say: (line: string) => void,
-  errors: { path: string; message: string }[],
-): Promise<{ path: string; id: string }[]> {
-  const done: { path: string; id: string }[] = [];
-  const requests: QuarantineRequest[] = [];
-  const accepted: (typeof found)[number][] = [];
-  for (const f of found) {
-    try {
-      requests.push(makeQuarantineRequest(ctx.config.root, defs, f, f.detections));
-      accepted.push(f);
-    } catch (err) {
-      if (!(err instanceof QuarantineError)) throw err;
-      errors.push({ path: showPath(f.path), message: `not quarantined: ${err.message}` });
-      say(`${showPath(f.path)}: ERROR not quarantined: ${err.message}`);
-    }
+function emptySummary(): ScanSummary {
+  return { files: 0, bytes: 0, detections: 0, infectedFiles: 0, errors: 0, skipped: 0, seconds: 0 };
+}
+
+function addToSummary(summary: ScanSummary, stdin: { size: number; detections: number; skipped: boolean }): void {
+  if (stdin.skipped) {
+    summary.skipped++;
+    return;
   }
-  const results = await ctx.store.quarantineMany(requests);
-  for (const [i, r] of results.entries()) {
-    const f = accepted[i]!;
-    if (!r.ok) {
-      errors.push({ path: showPath(f.path), message: `not quarantined: ${r.error.message}` });
-      say(`${showPath(f.path)}: ERROR not quarantined: ${r.error.message}`);
-      continue;
-    }
-    const { item, originalRemoved } = r.outcome;
-    done.push({ path: showPath(f.path), id: item.id });
-    say(`${showPath(f.path)}: quarantined as ${item.id}${originalRemoved ? '' : ' (the original changed meanwhile and was left in place)'}${item.sideEffects.length > 0 ? ` with ${item.sideEffects.length} side effect(s)` : ''}`);
+  summary.files++;
+  summary.bytes += stdin.size;
+  summary.detections += stdin.detections;
+  if (stdin.detections > 0) summary.infectedFiles++;
+}
+
+/** `epq scan -`: standard input as one file, named `stdin`; it has no place to quarantine or move from. */
+async function scanStandardInput(
+  args: ScanArgs, defs: ScanDefinitions, exceptions: ExceptionMatcher | null,
+  record: (path: FsPath, found: readonly Detection[]) => void, say: (line: string) => void,
+): Promise<{ size: number; detections: number; skipped: boolean }> {
+  const outcome = await scanStdin(defs.database, process.stdin, {
+    maxFileSize: args['max-filesize'],
+    ...(exceptions && !exceptions.isEmpty && { filterDetections: (sha256: () => string, found: readonly Detection[]) => exceptions.filter(STDIN_NAME, found, sha256) }),
+  });
+  if (outcome.kind === 'skipped') return { size: outcome.size, detections: 0, skipped: true };
+  record(STDIN_NAME, outcome.detections);
+  if (outcome.detections.length > 0 && pickDisposal(args).kind !== 'report') {
+    say(`${STDIN_NAME}: left as it is (standard input is not a file that can be moved)`);
   }
-  return done;
+  return { size: outcome.size, detections: outcome.detections.length, skipped: false };
 }

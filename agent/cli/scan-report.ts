@@ -1,5 +1,6 @@
 import { formatBytes } from '../scan/format.js';
 import type { ScanSummary } from '../scan/scan-tree.js';
+import type { Detection } from '../../scanner/types.js';
 
 export interface JsonDetection {
   path: string;
@@ -25,4 +26,24 @@ export function formatScanSummary(s: ScanSummary, label: string, signatures: num
     `Time:            ${s.seconds.toFixed(3)} s (${formatBytes(rate)}/s)`,
     '',
   ].join('\n');
+}
+
+/**
+ * The detections a text report prints for one file. Like clamscan, one line per infected file
+ * unless `allMatch`: a hash match names the exact file, so it is the most specific; otherwise
+ * the body match that starts first.
+ */
+export function pickReportedDetections(found: readonly Detection[], allMatch: boolean): readonly Detection[] {
+  if (allMatch || found.length <= 1) return found;
+  const ranked = [...found].sort((a, b) => rankOf(a) - rankOf(b));
+  return ranked.slice(0, 1);
+}
+
+function rankOf(d: Detection): number {
+  return d.kind === 'hash' ? -1 : (d.offset ?? Number.MAX_SAFE_INTEGER);
+}
+
+/** `PATH: NAME FOUND`, the line scripts grep for; the offset only when asked for (--verbose). */
+export function formatDetectionLine(path: string, d: Detection, verbose: boolean): string {
+  return `${path}: ${d.signature} FOUND${verbose && d.offset !== undefined ? ` (offset ${d.offset})` : ''}`;
 }

@@ -45,6 +45,10 @@ export interface AgentConfig {
     readonly caFile: string | null;
     readonly token: string | null;
   };
+  readonly network: {
+    /** null = from HTTP(S)_PROXY / NO_PROXY; "none" = never a proxy; else an http:// proxy URL. */
+    readonly proxy: string | null;
+  };
   readonly log: {
     readonly file: string | null;
     readonly level: LogLevel;

@@ -131,7 +131,7 @@ export class Agent {
       }),
     });
     this.scanner.useDatabase(this.updates.definitions.current().database);
-    this.forwarder = await startForwarding(c.central, this.quarantine.store, this.events);
+    this.forwarder = await startForwarding(c.central, this.quarantine.store, this.events, c.network);
     this.updates.definitions.onChange((change) => this.onDefinitionsChange(change));
     this.scanner.start();
     this.follower = followStore(this.updates);
@@ -214,7 +214,7 @@ export class Agent {
   private startPolling(): void {
     const source = this.config.definitions.source;
     if (!source || !this.updates) return;
-    this.poller = startUpdatePolling(this.config.definitions.pollInterval, { ...this.updates, source }, {
+    this.poller = startUpdatePolling(this.config.definitions.pollInterval, { ...this.updates, source, proxy: this.config.network.proxy }, {
       runNow: true,
       onResult: (r) => {
         this.lastCheck = r;
@@ -350,7 +350,7 @@ export class Agent {
     await this.poller?.stop();
     this.startPolling();
     await this.forwarder?.stop();
-    this.forwarder = this.quarantine && (await startForwarding(this.config.central, this.quarantine.store, this.events));
+    this.forwarder = this.quarantine && (await startForwarding(this.config.central, this.quarantine.store, this.events, this.config.network));
     this.events({ name: 'config reloaded', severity: 'info', message: 'configuration reloaded', data: { watched: this.config.watch.paths } });
   }
 

@@ -201,7 +201,7 @@ export class LocalEndpoint implements EndpointApi {
       if (source === null) {
         return { ok: false, result: 'no-source', reason: 'no definitions source: give --defs-source FOLDER|URL to the agent or set definitions.source in the config', warnings: [] };
       }
-      const r = await checkForUpdates({ ...(await this.parts.updates()), source });
+      const r = await checkForUpdates({ ...(await this.parts.updates()), source, proxy: this.parts.config.network.proxy });
       return { ok: r.result === 'installed' || r.result === 'up-to-date', ...r, warnings: this.warnings(r.result === 'refused' ? r.packages?.[0] : undefined) };
     });
   }

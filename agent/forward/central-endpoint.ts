@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest, type ClientRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Agent as HttpAgent, ClientRequest } from 'node:http';
+import { createRouteAgent, openRequest } from '../net/open-request.js';
+import { pickProxyRoute, ProxySettingError, type ProxyRoute } from '../net/proxy-route.js';
 import { endpointUrl } from '../../central/wire-format.js';
 import { RequestBoundError } from '../net/request-bounds.js';
 import { ForwardConfigError } from './forward-errors.js';
@@ -13,6 +14,8 @@ export interface EndpointSettings {
   readonly caFile: string | null;
   /** Connections kept open (one per upload in flight). */
   readonly connections: number;
+  /** `network.proxy`: null or absent = from HTTP(S)_PROXY / NO_PROXY, "none" = never, else the proxy URL. */
+  readonly proxy?: string | null;
 }
 
 const SYSTEM_ERRORS: Record<string, string> = {
@@ -57,7 +60,7 @@ export class CentralEndpoint {
   readonly base: string;
   private readonly ca: Buffer | null;
   private readonly agent: HttpAgent;
-  private readonly https: boolean;
+  private readonly route: ProxyRoute;
 
   /** @throws ForwardConfigError for a URL that is not http(s) or a CA file that can't be read. */
   constructor(private readonly settings: EndpointSettings) {
@@ -69,14 +72,19 @@ export class CentralEndpoint {
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ForwardConfigError(settings.url, 'only http:// and https:// URLs are supported');
     this.base = settings.url;
-    this.https = url.protocol === 'https:';
+    try {
+      this.route = pickProxyRoute(url, settings.proxy ?? null);
+    } catch (err) {
+      if (err instanceof ProxySettingError) throw new ForwardConfigError(settings.url, err.message, { cause: err });
+      throw err;
+    }
     try {
       this.ca = settings.caFile === null ? null : readFileSync(settings.caFile);
     } catch (err) {
       throw new ForwardConfigError(settings.url, `can't read the CA file ${settings.caFile}: ${(err as Error).message}`, { cause: err });
     }
     const pool = { keepAlive: true, maxSockets: settings.connections, maxFreeSockets: settings.connections };
-    this.agent = this.https ? new HttpsAgent({ ...pool, ...(this.ca && { ca: this.ca }) }) : new HttpAgent(pool);
+    this.agent = createRouteAgent(this.route, url.protocol === 'https:', { ...pool, ...(this.ca && { ca: this.ca }) });
   }
 
   /** `describeNetworkError` for this endpoint: names its CA file in a certificate refusal. Never throws. */
@@ -93,8 +101,7 @@ export class CentralEndpoint {
   request(path: string, method: string, headers: Record<string, string>): ClientRequest {
     const all: Record<string, string> = { 'user-agent': 'epq-agent', accept: 'application/json', ...headers };
     if (this.settings.token !== null) all['authorization'] = `Bearer ${this.settings.token}`;
-    const send = this.https ? httpsRequest : httpRequest;
-    return send(this.urlOf(path), { method, headers: all, agent: this.agent });
+    return openRequest(this.urlOf(path), this.route, { method, headers: all, agent: this.agent, ...(this.ca && { ca: this.ca }) });
   }
 
   /** Closes pooled connections; requests in flight are aborted by their owners. */

@@ -17,6 +17,8 @@ export interface ForwarderOptions {
   readonly url: string;
   readonly token: string | null;
   readonly caFile: string | null;
+  /** `network.proxy` (null or absent = from the environment). */
+  readonly proxy?: string | null;
   readonly stripUserData: boolean;
   /** Longest wait between attempts while the server is down (`central.retryInterval`). */
   readonly retryInterval: number;
@@ -68,7 +70,7 @@ export class Forwarder {
   /** @throws ForwardConfigError for an unusable URL or CA file. */
   constructor(private readonly store: QuarantineStore, private readonly options: ForwarderOptions, private readonly events: EventSink) {
     this.outbox = new Outbox(store.db);
-    this.endpoint = new CentralEndpoint({ url: options.url, token: options.token, caFile: options.caFile, connections: options.concurrency ?? 4 });
+    this.endpoint = new CentralEndpoint({ url: options.url, token: options.token, caFile: options.caFile, connections: options.concurrency ?? 4, proxy: options.proxy ?? null });
     this.watch = new ConnectionWatch(options.url, events);
     this.policy = { baseMs: options.baseDelayMs ?? 1000, capMs: options.retryInterval, random: options.random ?? Math.random };
     this.now = options.now ?? Date.now;

@@ -11,7 +11,7 @@ import { Forwarder } from './forwarder.js';
  * and the items are queued at the next start with a fixed config).
  * @throws only what the database throws.
  */
-export async function startForwarding(central: AgentConfig['central'], store: QuarantineStore, events: EventSink): Promise<Forwarder | null> {
+export async function startForwarding(central: AgentConfig['central'], store: QuarantineStore, events: EventSink, network?: AgentConfig['network']): Promise<Forwarder | null> {
   if (central.url === null) return null;
   const identity = await machineIdentity().catch(() => null);
   try {
@@ -19,6 +19,7 @@ export async function startForwarding(central: AgentConfig['central'], store: Qu
       url: central.url,
       token: central.token,
       caFile: central.caFile,
+      proxy: network?.proxy ?? null,
       stripUserData: central.stripUserData,
       retryInterval: central.retryInterval,
       statusInterval: central.statusInterval,

@@ -72,6 +72,10 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { key: 'central.caFile', type: 'string', format: 'path', nullable: true, default: null, help: 'CA certificate (PEM) trusted for an https Central Quarantine; null = the system CAs' },
   { key: 'central.token', type: 'string', nullable: true, secret: true, default: null, help: 'Bearer token sent to the Central Quarantine; null = none' },
   {
+    key: 'network.proxy', type: 'string', nullable: true, default: null,
+    help: 'HTTP proxy for LiveUpdate and the forwarder (http://host:port; https goes through CONNECT); null = from HTTPS_PROXY/HTTP_PROXY and NO_PROXY; "none" = never a proxy',
+  },
+  {
     key: 'log.file', flag: 'log-file', type: 'string', format: 'path', nullable: true, default: undefined,
     defaultFrom: ({ values }: DefaultContext) => join(String(values.stateDir), LOG_FILE_NAME),
     defaultText: '<stateDir>/epq.log',

@@ -15,3 +15,20 @@ export const SCAN_SOURCE_OPTIONS: readonly OptionSpec[] = [
 ];
 
 export const JSON_OUTPUT_OPTION: OptionSpec = { key: 'output.json', flag: 'json', type: 'boolean', default: false, help: 'Print the result as one JSON object' };
+
+/**
+ * Flags of `epq scan` only (not config keys), spelled as clamscan spells them so that an admin's
+ * habits and scripts carry over.
+ */
+export const SCAN_CLI_OPTIONS: readonly OptionSpec[] = [
+  { key: 'cli.scan.recursive', flag: 'recursive', alias: 'r', type: 'boolean', default: false, help: 'Accepted for clamscan habits: epq always scans folders recursively' },
+  { key: 'cli.scan.infected', flag: 'infected', alias: 'i', type: 'boolean', default: false, help: 'Print only infected files (epq never prints clean files, so this is the default; accepted for clamscan habits)' },
+  { key: 'cli.scan.fileList', flag: 'file-list', alias: 'f', type: 'string', default: undefined, format: 'path', help: 'Also scan the paths listed in this file, one per line' },
+  { key: 'cli.scan.log', flag: 'log', alias: 'l', type: 'string', default: undefined, format: 'path', help: 'Append the report (detections, errors, summary) to this file' },
+  { key: 'cli.scan.summary', flag: 'summary', type: 'boolean', default: true, help: 'Print the summary block at the end (--no-summary to leave it out)' },
+  { key: 'cli.scan.allmatch', flag: 'allmatch', alias: 'z', type: 'boolean', default: false, help: 'Print every matching signature of a file, not just the most specific one' },
+  { key: 'cli.scan.verbose', flag: 'verbose', alias: 'v', type: 'boolean', default: false, help: 'Also print where in the file a body signature matched' },
+  { key: 'cli.scan.move', flag: 'move', type: 'string', default: undefined, format: 'path', help: 'clamscan alias: move infected files into this folder, as they are (unencrypted, no side effects undone, no restore); prefer --action quarantine' },
+  { key: 'cli.scan.copy', flag: 'copy', type: 'string', default: undefined, format: 'path', help: 'clamscan alias: copy infected files into this folder and leave them in place; prefer --action quarantine' },
+  { key: 'cli.scan.remove', flag: 'remove', type: 'boolean', default: false, help: 'clamscan alias of --action quarantine: the file is removed from its place, but an encrypted copy stays in the quarantine so a false positive can be restored (epq never deletes without one; `epq quarantine delete` purges)' },
+];

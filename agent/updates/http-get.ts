@@ -3,8 +3,9 @@
  * (the total spans redirects), a cap on the body size, a few redirects and no loops, and errors
  * that name the URL and say what went wrong.
  */
-import { get as httpGetRaw, type IncomingMessage } from 'node:http';
-import { get as httpsGetRaw } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { openRequest } from '../net/open-request.js';
+import { pickProxyRoute, ProxySettingError } from '../net/proxy-route.js';
 import { showPeerText } from '../net/peer-text.js';
 import { armDeadlines, boundReason, readCappedBody, RequestBoundError, type RequestBounds } from '../net/request-bounds.js';
 
@@ -26,6 +27,8 @@ export interface HttpGetOptions {
   readonly connectTimeoutMs?: number;
   /** Longest silence while waiting for or reading the answer; default 30 s, never more than `timeoutMs`. */
   readonly idleTimeoutMs?: number;
+  /** `network.proxy`: null or absent = from HTTP(S)_PROXY / NO_PROXY, "none" = never, else the proxy URL. */
+  readonly proxy?: string | null;
 }
 
 const CONNECT_ERRORS: Record<string, string> = {
@@ -73,7 +76,13 @@ function getOnce(url: string, options: HttpGetOptions, remainingMs: number): Pro
     totalTimeoutMs: remainingMs,
     maxReplyBytes: options.maxBytes,
   };
-  const get = parsed.protocol === 'https:' ? httpsGetRaw : httpGetRaw;
+  let route;
+  try {
+    route = pickProxyRoute(parsed, options.proxy ?? null);
+  } catch (err) {
+    if (err instanceof ProxySettingError) return Promise.reject(new FetchError(url, err.message, { cause: err }));
+    throw err;
+  }
   return new Promise((resolve, reject) => {
     let settled = false;
     const fail = (reason: string, cause?: unknown): void => {
@@ -86,7 +95,9 @@ function getOnce(url: string, options: HttpGetOptions, remainingMs: number): Pro
     const failBound = (err: RequestBoundError): void =>
       // The total deadline is the caller's, across redirects: say that one.
       fail(err.bound === 'total' ? boundReason('total', { totalTimeoutMs: options.timeoutMs }) : err.reason, err);
-    const request = get(parsed, { headers: { accept: '*/*', 'user-agent': 'epq-agent' } }, (response: IncomingMessage) => {
+    const request = openRequest(parsed, route, { method: 'GET', headers: { accept: '*/*', 'user-agent': 'epq-agent' } });
+    request.end();
+    request.on('response', (response: IncomingMessage) => {
       const status = response.statusCode ?? 0;
       if (status >= 300 && status < 400 && response.headers.location) {
         response.resume();

@@ -21,6 +21,8 @@ export interface HttpSourceOptions {
   readonly idleTimeoutMs?: number;
   /** Largest package accepted (default 512 MiB). */
   readonly maxPackageBytes?: number;
+  /** `network.proxy` (null or absent = from the environment). */
+  readonly proxy?: string | null;
 }
 
 /**
@@ -84,6 +86,7 @@ async function fetchOrUnreachable(url: string, opts: HttpSourceOptions, maxBytes
       maxBytes,
       ...(opts.connectTimeoutMs !== undefined && { connectTimeoutMs: opts.connectTimeoutMs }),
       ...(opts.idleTimeoutMs !== undefined && { idleTimeoutMs: opts.idleTimeoutMs }),
+      ...(opts.proxy !== undefined && { proxy: opts.proxy }),
     });
   } catch (err) {
     if (err instanceof FetchError) throw new SourceUnreachable(url, err.reason, true);

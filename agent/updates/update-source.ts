@@ -48,6 +48,8 @@ export interface CheckContext extends UpdateContext {
   /** Deadline to connect, and longest silence within a request (defaults 10 s and 30 s). */
   readonly connectTimeoutMs?: number;
   readonly idleTimeoutMs?: number;
+  /** `network.proxy` (null or absent = from the environment). */
+  readonly proxy?: string | null;
   /** Largest package accepted from a URL (default 512 MiB). */
   readonly maxPackageBytes?: number;
 }

@@ -41,7 +41,7 @@ describe('epq scan (spawned CLI)', () => {
   it('reports the EICAR file, exits 1, and skips symlinks and FIFOs', async () => {
     const r = await runCli(['scan', tree]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`${join(tree, 'nested', 'deeper', 'eicar.com')}: Eicar-Test-Signature FOUND (offset 0)`);
+    expect(r.stdout).toContain(`${join(tree, 'nested', 'deeper', 'eicar.com')}: Eicar-Test-Signature.HDB FOUND\n`);
     expect(r.stdout).toMatch(/Scanned files: +4/);
     expect(r.stdout).toMatch(/Infected files: +1/);
     expect(r.stdout).toMatch(/Skipped: +2/);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { AgentProcess, waitUntil } from '../helpers/agent-process.js';
@@ -86,6 +86,35 @@ describe('the control socket between the CLI and a running agent', () => {
     const r = await runCli(['scan', file, ...ctx]);
     expect(r.stdout).toContain('Test.Marker FOUND');
     expect(r.stdout).toMatch(/definitions sequence 1 .*as the running agent uses them/);
+    expect(r.code).toBe(1);
+  });
+
+  it('prints an agent scan as clamscan does: one line per file, --allmatch, --verbose, --no-summary, --log, --file-list', async () => {
+    const file = join(dir, 'two-matches.txt');
+    await writeFile(file, Buffer.concat([eicarBytes(), Buffer.from(` ${MARKER}\n`)]));
+    const plain = await runCli(['scan', file, ...ctx]);
+    expect(plain.stdout.split('\n').filter((l) => l.endsWith(' FOUND'))).toEqual([`${file}: Eicar-Test-Signature FOUND`]);
+    expect(plain.stdout).toContain('as the running agent uses them');
+    const all = await runCli(['scan', '--allmatch', '--verbose', '--no-summary', file, ...ctx]);
+    const found = all.stdout.split('\n').filter((l) => l.includes(' FOUND'));
+    expect(found).toHaveLength(2);
+    expect(found.join('\n')).toMatch(/Test\.Marker FOUND \(offset \d+\)/);
+    expect(all.stdout).not.toContain('SCAN SUMMARY');
+    const list = join(dir, 'list.txt');
+    const log = join(dir, 'scan.log');
+    await writeFile(list, `${file}\n`);
+    const listed = await runCli(['scan', '-f', list, '--log', log, ...ctx]);
+    expect(listed.code).toBe(1);
+    expect(listed.stdout).toContain('as the running agent uses them');
+    const logged = await readFile(log, 'utf8');
+    expect(logged).toContain(`${file}: Eicar-Test-Signature FOUND`);
+    expect(logged).toContain('SCAN SUMMARY');
+  });
+
+  it('scans standard input here, not through the agent', async () => {
+    const r = await runCli(['scan', '-', ...ctx], { input: `a ${MARKER} b\n` });
+    expect(r.stdout).toContain('stdin: Test.Marker FOUND');
+    expect(r.stdout).not.toContain('as the running agent uses them');
     expect(r.code).toBe(1);
   });
 

@@ -75,6 +75,19 @@ describe('install/install.sh and uninstall.sh into a DESTDIR', () => {
     expect(await readlink(at('usr/local/bin/epq'))).toBe('/opt/epq/bin/epq');
   });
 
+  it('installs the man page epq(1) and the bash completion, and the unit points at the man page', async () => {
+    const page = await readFile(at('usr/local/share/man/man1/epq.1'), 'utf8');
+    expect(page).toMatch(/^\.TH EPQ 1 /);
+    expect(page).toContain('.SS epq scan');
+    expect(await modeOf(at('usr/local/share/man/man1/epq.1'))).toBe('0644');
+    const completion = await readFile(at('usr/local/share/bash-completion/completions/epq'), 'utf8');
+    expect(completion).toContain('complete -o bashdefault -o default -F _epq_yargs_completions epq');
+    expect(completion).toContain('epq --get-yargs-completions');
+    expect(await readFile(at('etc/systemd/system/epq-agent.service'), 'utf8')).toContain('\nDocumentation=man:epq(1)\n');
+    const rendered = spawnSync('man', ['-l', at('usr/local/share/man/man1/epq.1')], { env: { ...process.env, MANWIDTH: '80', MANPAGER: 'cat', PAGER: 'cat' }, encoding: 'utf8' });
+    if (rendered.error === undefined) expect(rendered.stdout).toContain('EXIT STATUS');
+  });
+
   it('writes a config the agent accepts: state, log file, protected folder, no trusted keys', async () => {
     const config = await loadConfig({ file: at('etc/epq/agent.json') });
     expect(config.stateDir).toBe('/var/lib/epq');
@@ -97,7 +110,8 @@ describe('install/install.sh and uninstall.sh into a DESTDIR', () => {
       // complaints about this unit (unknown keys, bad values) name the file.
       const copy = join(work, 'epq-agent.service');
       await writeFile(copy, unit.replace(/\/opt\/epq\//g, `${at('opt/epq')}/`));
-      const verify = await run('systemd-analyze', ['verify', copy]);
+      // It also checks Documentation=man:epq(1): the staged man folder is where man looks.
+      const verify = await run('systemd-analyze', ['verify', copy], { ...process.env, MANPATH: at('usr/local/share/man') });
       expect(verify.stderr).not.toContain('epq-agent.service');
       expect(verify.code).toBe(0);
     }
@@ -179,6 +193,7 @@ describe('install/install.sh and uninstall.sh into a DESTDIR', () => {
     expect(r.code).toBe(0);
     for (const gone of ['opt/epq', 'etc/systemd/system/epq-agent.service']) expect(existsSync(at(gone))).toBe(false);
     await expect(lstat(at('usr/local/bin/epq'))).rejects.toThrow(/ENOENT/);
+    for (const gone of ['usr/local/share/man/man1/epq.1', 'usr/local/share/bash-completion/completions/epq']) expect(existsSync(at(gone))).toBe(false);
     for (const kept of ['var/lib/epq/agent.db', 'etc/epq/agent.json', 'var/log/epq', 'srv/epq-protected']) expect(existsSync(at(kept))).toBe(true);
     expect(r.stdout).toContain('--purge deletes them');
   });
