@@ -50,6 +50,9 @@ const RETRY_MAX_MS = 5_000;
 /** How often the protected folders are checked for having been deleted and re-created. */
 const PRESENCE_EVERY_MS = 1_000;
 
+/** Wait before a failed quarantine rescan is tried again. */
+const RESCAN_RETRY_MS = 30_000;
+
 const PURGE_EVERY_MS = 3_600_000;
 const STATUS_EVERY_MS = 2_000;
 
@@ -264,7 +267,23 @@ export class Agent {
   /** New definitions: scan with them from now on, then rescan the quarantine (one rescan at a time). */
   private onDefinitionsChange(change: DefinitionsChange): Promise<void> {
     this.scanner?.useDatabase(change.current.database);
-    const next = this.rescans.then(() => this.rescanQuarantine(change));
+    return this.queueRescan(change);
+  }
+
+  /**
+   * A rescan that fails (a worker that can't start for want of descriptors, a database error)
+   * must not stop the agent or leave false positives held: it is logged and tried again later,
+   * while the set it was for is still the active one.
+   */
+  private queueRescan(change: DefinitionsChange): Promise<void> {
+    const next = this.rescans.then(() => this.rescanQuarantine(change)).catch((err: unknown) => {
+      this.events({ name: 'sample processing error', severity: 'error', message: `the quarantine rescan with sequence ${change.current.sequence} failed (${(err as Error).message}); trying again in ${RESCAN_RETRY_MS / 1000} s`, data: { sequence: change.current.sequence } });
+      if (this.stopping) return;
+      const retry = setTimeout(() => {
+        if (!this.stopping && this.updates?.definitions.current().sequence === change.current.sequence) void this.queueRescan(change);
+      }, RESCAN_RETRY_MS);
+      this.timers.push(retry);
+    });
     this.rescans = next;
     return next;
   }

@@ -1,3 +1,4 @@
+import { chunkItems } from './chunk-items.js';
 import { faultPoint } from './fault-injection.js';
 import { QuarantineError } from './quarantine-errors.js';
 import { clearSideEffects, commitRecords, completeItems, publishPackages, removeOriginals, type FailItem } from './quarantine-steps.js';
@@ -14,7 +15,6 @@ export type QuarantineResult =
  * crash makes recovery redo stay bounded; each chunk costs two fsync rounds (one with the
  * durable commit in it) and one lazy commit.
  */
-const CHUNK_ITEMS = 500;
 const CHUNK_BYTES = 1 << 30;
 
 /**
@@ -35,7 +35,7 @@ export async function quarantineBatch(store: QuarantineStore, requests: readonly
   for (let next = 0; next < requests.length; ) {
     const pending: Pending[] = [];
     let bytes = 0;
-    for (; next < requests.length && pending.length < CHUNK_ITEMS && bytes < CHUNK_BYTES; next++) {
+    for (; next < requests.length && pending.length < chunkItems() && bytes < CHUNK_BYTES; next++) {
       try {
         const p = await writePackage(store, next, requests[next]!, buf);
         pending.push(p);

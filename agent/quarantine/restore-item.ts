@@ -1,3 +1,4 @@
+import { chunkItems } from './chunk-items.js';
 import { fsPathKey, joinFsPath } from '../fs-path.js';
 import { closeFolder } from '../safe-fs/open-folder-beneath.js';
 import { faultPoint } from './fault-injection.js';
@@ -40,7 +41,6 @@ export type RestoreResult = { readonly id: string } & (
  * Chunk bounds: open files, held side-effect bytes, and restored data not yet durable (whose
  * fsyncs all wait for the end of the chunk). Each chunk costs one durable and one lazy commit.
  */
-const CHUNK_ITEMS = 500;
 const CHUNK_BYTES = 1 << 30;
 
 /**
@@ -77,7 +77,7 @@ export async function restoreMany(store: QuarantineStore, ids: readonly string[]
     const claimed = new Set<string>();
     const chunk: Restoring[] = [];
     let bytes = 0;
-    for (; next < ids.length && chunk.length < CHUNK_ITEMS && bytes < CHUNK_BYTES; next++) {
+    for (; next < ids.length && chunk.length < chunkItems() && bytes < CHUNK_BYTES; next++) {
       const i = next;
       try {
         const r = prepare(store, i, ids[i]!, options);
