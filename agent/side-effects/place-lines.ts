@@ -18,9 +18,37 @@ export interface PlacedLine {
  * neighbours of a line still surround its frame slot: the result is the frame minus the lines
  * still held, which is byte for byte the file as it was with those lines out. Otherwise each
  * such line takes the fallback (`placeLine`: already there, at its index, after its `before`
- * line, or appended) and says why. Returns the new lines in file order. Never throws.
+ * line, or appended) and says why; lines someone added at the end of the file since are the one
+ * outside edit still placed exactly (the rest forms the frame), also said. Returns the new lines
+ * in file order. Never throws.
  */
 export function placeLines(present: readonly EditableLine[], restoring: readonly LineSideEffect[], held: readonly LineSideEffect[]): { lines: EditableLine[]; placed: PlacedLine[] } {
+  const exact = placeInFrame(present, restoring, held);
+  if (exact.misfits.length === 0) return finish(exact.lines, exact.placed, restoring, [], '');
+  // The usual outside edit is a line appended at the end (an admin's new cron job): the lines
+  // before it still form the frame, so every line goes back exactly and the tail stays last.
+  const added = addedAtEnd(present, restoring, held);
+  if (added > 0) {
+    const head = placeInFrame(present.slice(0, present.length - added), restoring, held);
+    if (head.misfits.length === 0) {
+      const note = `the file changed since the line was removed (${added} line(s) added at its end); put back at its recorded place among the others`;
+      const placed = new Map([...head.placed].map(([e, p]) => [e, { ...p, fallback: note }]));
+      return finish([...head.lines, ...present.slice(present.length - added)], placed, restoring, [], '');
+    }
+  }
+  return finish(exact.lines, exact.placed, restoring, exact.misfits, exact.why);
+}
+
+/** How many more lines the file has than the frame recorded (0 when unknown or not more). */
+function addedAtEnd(present: readonly EditableLine[], restoring: readonly LineSideEffect[], held: readonly LineSideEffect[]): number {
+  const recorded = [...held, ...restoring].map((e) => e.position?.lines);
+  const total = recorded[0];
+  if (total === undefined || recorded.some((t) => t !== total)) return 0;
+  return Math.max(0, present.length + held.length + restoring.length - total);
+}
+
+/** The lines placed by the frame, and those that don't fit it (with why). */
+function placeInFrame(present: readonly EditableLine[], restoring: readonly LineSideEffect[], held: readonly LineSideEffect[]): { lines: EditableLine[]; placed: Map<LineSideEffect, PlacedLine>; misfits: LineSideEffect[]; why: string } {
   const frame = buildFrame(present, [...held, ...restoring]);
   const mine = new Set(restoring);
   const placed = new Map<LineSideEffect, PlacedLine>();
@@ -41,6 +69,11 @@ export function placeLines(present: readonly EditableLine[], restoring: readonly
     misfits.push(...restoring);
   }
   const why = frame.consistent ? 'the lines around it changed since it was removed' : mismatch(present.length, held.length, restoring);
+  return { lines, placed, misfits, why };
+}
+
+/** The misfits placed by the fallback (`placeLine`), each saying why; lines in file order. */
+function finish(lines: EditableLine[], placed: Map<LineSideEffect, PlacedLine>, restoring: readonly LineSideEffect[], misfits: readonly LineSideEffect[], why: string): { lines: EditableLine[]; placed: PlacedLine[] } {
   const sorted = [...misfits].sort((a, b) => a.lineIndex - b.lineIndex);
   sorted.forEach((effect, k) => placed.set(effect, { effect, ...placeLine(lines, effect, sorted[k + 1]), fallback: why }));
   terminateInnerLines(lines);

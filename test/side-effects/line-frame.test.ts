@@ -45,4 +45,17 @@ describe('lines of items removed and restored at different times', () => {
     }
     expect(await text()).toBe(TEXT);
   });
+
+  it('lines added at the end while two items are held: both go back at their places, the new line stays last, and the result says the file changed', async () => {
+    await writeFile(join(root, 'etc/profile.d/app.sh'), 'SHELL=/bin/sh\n/opt/y.bin &\nPATH=/usr/bin\n/opt/x.bin --last\n');
+    const y = (await removeSideEffects(root, await linesOf(root, '/opt/y.bin'), [])).map((r) => r.effect as LineSideEffect);
+    const x = (await removeSideEffects(root, await linesOf(root, '/opt/x.bin'), y)).map((r) => r.effect as LineSideEffect);
+    expect(await text()).toBe('SHELL=/bin/sh\nPATH=/usr/bin\n');
+    await writeFile(join(root, 'etc/profile.d/app.sh'), 'SHELL=/bin/sh\nPATH=/usr/bin\nexport ADDED=1\n');
+    const first = await restoreSideEffects(root, x, new Map(), y);
+    expect(first.map((r) => r.placement)).toEqual(['in-place']);
+    expect('fallback' in first[0]! ? first[0].fallback : undefined).toMatch(/1 line\(s\) added at its end/);
+    await restoreSideEffects(root, y, new Map(), []);
+    expect(await text()).toBe('SHELL=/bin/sh\n/opt/y.bin &\nPATH=/usr/bin\n/opt/x.bin --last\nexport ADDED=1\n');
+  });
 });
