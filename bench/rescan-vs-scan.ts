@@ -60,7 +60,7 @@ async function main(): Promise<number> {
     const rounds: { scan: number; rescan: number }[] = [];
     for (let r = 1; r <= runs; r++) {
       log(`run ${r} of ${runs}: epq scan of the copies on disk, then a rescan of the quarantine ...`);
-      const scan = await scanTree(database, { paths: [copies], jobs: 0, followSymlinks: false, exclude: [], maxFileSize: 0 }, () => {});
+      const scan = await scanTree(database, { paths: [copies], jobs: 0, followSymlinks: false, exclude: [], maxFileSize: 0, archive: null }, () => {});
       rounds.push({ scan: scan.seconds, rescan: await timeRescan(store, database, items) });
     }
     store.close();

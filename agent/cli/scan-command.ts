@@ -11,6 +11,7 @@ import type { QuarantineRequest } from '../quarantine/quarantine-store.js';
 import { makeQuarantineRequest } from '../quarantine/detection-request.js';
 import { startCountAhead } from '../scan/count-ahead.js';
 import { ProgressLine } from '../scan/progress-line.js';
+import { pickArchiveSettings } from '../scan/archive-settings.js';
 import { scanTree, type ScanEvent } from '../scan/scan-tree.js';
 import { sha256File } from '../scan/sha256-file.js';
 import { openDatabase } from '../store/open-database.js';
@@ -34,6 +35,13 @@ interface ScanArgs extends Record<string, unknown> {
   'max-filesize': number;
   'follow-symlinks': boolean;
   jobs: number;
+  'scan-archive': boolean;
+  'max-scansize': number;
+  'max-member-size': number;
+  'max-files': number;
+  'max-recursion': number;
+  'max-scantime': number;
+  'alert-exceeds-max': boolean;
   defs?: string;
   'clamav-db'?: string;
   pub?: string[];
@@ -91,6 +99,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
   const progress = !args.json && process.stderr.isTTY ? new ProgressLine(process.stderr) : null;
   const detections: JsonDetection[] = [];
   const errors: { path: string; code?: string; message: string }[] = [];
+  const notLookedInto: { path: string; kind: string; signature: string; member: string; detail: string }[] = [];
   const toQuarantine: { path: string; dev: number; ino: number; detections: readonly Detection[] }[] = [];
   const say = (line: string, stream: NodeJS.WriteStream = out): void => {
     progress?.clear();
@@ -101,8 +110,12 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     if (e.type === 'scanned') {
       progress?.addScanned(e.size, e.detections.length);
       for (const d of e.detections) {
-        detections.push({ path: e.path, signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
+        detections.push({ path: e.path, signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }), ...(d.member !== undefined && { member: d.member }) });
         if (!args.json) say(`${e.path}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
+      }
+      for (const n of e.notes) {
+        notLookedInto.push({ path: e.path, ...n });
+        if (!args.json) say(`${e.path}: ${n.signature} NOT SCANNED${n.member ? ` (${n.member})` : ''}: ${n.detail}`);
       }
       if (quarantine && e.detections.length > 0) toQuarantine.push(e);
     } else if (e.type === 'error') {
@@ -118,6 +131,15 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     followSymlinks: args['follow-symlinks'],
     exclude: args.exclude,
     maxFileSize: args['max-filesize'],
+    archive: pickArchiveSettings({
+      archives: args['scan-archive'],
+      maxScanSize: args['max-scansize'],
+      maxMemberSize: args['max-member-size'],
+      maxFiles: args['max-files'],
+      maxRecursion: args['max-recursion'],
+      maxScanTime: args['max-scantime'],
+      alertExceedsMax: args['alert-exceeds-max'],
+    }),
     ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(path, found, () => sha256File(path)) }),
   }, onEvent);
   await counting?.stop();
@@ -125,7 +147,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
   const quarantined = quarantine ? await quarantineAll(quarantine, defs, toQuarantine, args.json ? () => {} : say, errors) : [];
   if (args.json) {
     detections.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.signature < b.signature ? -1 : 1));
-    out.write(`${JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, quarantined, summary })}\n`);
+    out.write(`${JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, notLookedInto, errors, quarantined, summary })}\n`);
   } else {
     writeBlock(out, formatScanSummary(summary, defs.label, defs.signatureCount, quarantine ? quarantined.length : null));
   }

@@ -4,8 +4,10 @@ import type { ScanSummary } from '../scan/scan-tree.js';
 export interface JsonDetection {
   path: string;
   signature: string;
-  kind: 'hash' | 'body';
+  kind: 'hash' | 'body' | 'heuristic';
   offset?: number;
+  /** Member inside an archive, nesting levels joined by `//` (e.g. `inner.zip//dir/eicar.com`). */
+  member?: string;
 }
 
 /** The closing block of a text-mode scan. */
@@ -22,6 +24,7 @@ export function formatScanSummary(s: ScanSummary, label: string, signatures: num
     ...(quarantined === null ? [] : [`Quarantined:     ${quarantined}`]),
     `Errors:          ${s.errors}`,
     `Skipped:         ${s.skipped}`,
+    `Not looked into: ${s.incomplete} (archive limits, encrypted or unsupported members)`,
     `Time:            ${s.seconds.toFixed(3)} s (${formatBytes(rate)}/s)`,
     '',
   ].join('\n');

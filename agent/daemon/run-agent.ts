@@ -18,6 +18,7 @@ import { OnAccessScanner } from '../watch/on-access-scanner.js';
 import { BurstSweeper } from '../watch/burst-sweep.js';
 import { ScanQueue } from '../watch/scan-queue.js';
 import { readStatusFile, writeStatusFile } from './agent-status-file.js';
+import { pickArchiveSettings } from '../scan/archive-settings.js';
 import { queueChangedSince } from './catch-up-scan.js';
 import { createDetectionHandler } from './detection-handler.js';
 import { savePendingScans, takePendingScans } from './pending-scans.js';
@@ -86,6 +87,7 @@ export class Agent {
     this.scanner = new OnAccessScanner({
       queue: this.queue,
       maxFileSize: c.scan.maxFileSize,
+      archive: pickArchiveSettings(c.scan),
       exclude: c.watch.exclude,
       events: this.events,
       onDetected: createDetectionHandler({
@@ -180,7 +182,7 @@ export class Agent {
     // A pool of its own, loaded with exactly this set: the on-access pool may move on to a newer
     // one mid-rescan. A few small items are scanned here rather than paying for the threads.
     const pool = q.store.records.totals().bytes >= RESCAN_POOL_BYTES
-      ? new WorkerPool(availableParallelism(), change.current.database, { maxFileSize: this.config.scan.maxFileSize, noFollow: true })
+      ? new WorkerPool(availableParallelism(), change.current.database, { maxFileSize: this.config.scan.maxFileSize, noFollow: true, archive: pickArchiveSettings(this.config.scan) })
       : undefined;
     let outcomes: Awaited<ReturnType<typeof rescanQuarantine>>;
     try {

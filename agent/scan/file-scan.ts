@@ -1,6 +1,9 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { scanArchive, type ArchiveNote } from '../../scanner/archive/scan-archive.js';
+import type { ByteSource } from '../../scanner/archive/byte-source.js';
 import type { Engine } from '../../scanner/engine.js';
 import type { Detection } from '../../scanner/types.js';
+import type { ArchiveSettings } from './archive-settings.js';
 import { describeSystemError, ScanFileError } from './scan-errors.js';
 
 export interface FileScanOutcome {
@@ -12,6 +15,8 @@ export interface FileScanOutcome {
   readonly detections: readonly Detection[];
   /** Set when the file was left unscanned on purpose (too big), with the reason. */
   readonly skipped?: string;
+  /** What kept part of an archive from being looked into (limits, encrypted members). */
+  readonly notes?: readonly ArchiveNote[];
 }
 
 export interface FileScanOptions {
@@ -19,6 +24,8 @@ export interface FileScanOptions {
   readonly maxFileSize: number;
   /** Refuse to open the last path component if it is a symlink. */
   readonly noFollow: boolean;
+  /** Look into archives with these settings; null or absent = scan the file's bytes only. */
+  readonly archive?: ArchiveSettings | null;
 }
 
 /**
@@ -53,7 +60,9 @@ export function scanFileSync(engine: Engine, path: string, options: FileScanOpti
       total += n;
     }
     const result = session.finish();
-    return { path, size: total, dev: stat.dev, ino: stat.ino, detections: result.detections };
+    const base = { path, size: total, dev: stat.dev, ino: stat.ino };
+    if (!options.archive || result.allowListed) return { ...base, detections: result.detections };
+    return { ...base, ...scanArchiveOf(engine, fd, total, options.archive, result.detections) };
   } catch (err) {
     if (err instanceof ScanFileError) throw err;
     const { code, reason } = describeSystemError(err);
@@ -61,4 +70,15 @@ export function scanFileSync(engine: Engine, path: string, options: FileScanOpti
   } finally {
     closeSync(fd);
   }
+}
+
+/** Looks into the file as an archive, through the same descriptor; limits become detections when asked. */
+function scanArchiveOf(engine: Engine, fd: number, size: number, settings: ArchiveSettings, own: readonly Detection[]): Pick<FileScanOutcome, 'detections' | 'notes'> {
+  const source: ByteSource = { size, readAt: (into, position) => readSync(fd, into, 0, into.length, position) };
+  const inner = scanArchive(engine, source, { limits: settings.limits, now: () => performance.now() });
+  const alerts: Detection[] = settings.alertExceedsMax
+    ? inner.notes.filter((n) => n.kind === 'limit').map((n) => ({ signature: n.signature, kind: 'heuristic' as const, ...(n.member && { member: n.member }) }))
+    : [];
+  const detections = [...own, ...inner.detections, ...alerts];
+  return inner.notes.length > 0 ? { detections, notes: inner.notes } : { detections };
 }

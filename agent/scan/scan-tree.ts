@@ -3,7 +3,9 @@ import { statSync } from 'node:fs';
 import { compileEngine } from '../../scanner/engine.js';
 import type { SignatureDatabase } from '../../scanner/signature-database.js';
 import type { Detection } from '../../scanner/types.js';
-import { scanFileSync, type FileScanOutcome } from './file-scan.js';
+import type { ArchiveNote } from '../../scanner/archive/scan-archive.js';
+import type { ArchiveSettings } from './archive-settings.js';
+import { scanFileSync, type FileScanOptions, type FileScanOutcome } from './file-scan.js';
 import { ScanFileError } from './scan-errors.js';
 import { walkPaths } from './walk.js';
 import { WorkerPool } from './worker-pool.js';
@@ -16,13 +18,15 @@ export interface ScanTreeOptions {
   readonly followSymlinks: boolean;
   readonly exclude: readonly string[];
   readonly maxFileSize: number;
+  /** Look into archives (null = no). */
+  readonly archive: ArchiveSettings | null;
   /** Drops detections that exceptions cover, before they are counted or reported. */
   readonly filterDetections?: (path: string, detections: readonly Detection[]) => readonly Detection[];
 }
 
 export type ScanEvent =
   | { readonly type: 'found'; readonly path: string; readonly size: number }
-  | { readonly type: 'scanned'; readonly path: string; readonly size: number; readonly dev: number; readonly ino: number; readonly detections: readonly Detection[] }
+  | { readonly type: 'scanned'; readonly path: string; readonly size: number; readonly dev: number; readonly ino: number; readonly detections: readonly Detection[]; readonly notes: readonly ArchiveNote[] }
   | { readonly type: 'error'; readonly path: string; readonly code: string | undefined; readonly message: string }
   | { readonly type: 'skipped'; readonly path: string; readonly reason: string };
 
@@ -33,6 +37,8 @@ export interface ScanSummary {
   infectedFiles: number;
   errors: number;
   skipped: number;
+  /** Files with a part not looked into (an archive limit, an encrypted or unsupported member). */
+  incomplete: number;
   seconds: number;
 }
 
@@ -56,7 +62,7 @@ function pickJobs(options: ScanTreeOptions): number {
  */
 export async function scanTree(database: SignatureDatabase, options: ScanTreeOptions, onEvent: (e: ScanEvent) => void): Promise<ScanSummary> {
   const started = performance.now();
-  const summary: ScanSummary = { files: 0, bytes: 0, detections: 0, infectedFiles: 0, errors: 0, skipped: 0, seconds: 0 };
+  const summary: ScanSummary = { files: 0, bytes: 0, detections: 0, infectedFiles: 0, errors: 0, skipped: 0, incomplete: 0, seconds: 0 };
   const record = (scanned: FileScanOutcome): void => {
     const outcome = options.filterDetections && scanned.detections.length > 0
       ? { ...scanned, detections: options.filterDetections(scanned.path, scanned.detections) }
@@ -70,13 +76,14 @@ export async function scanTree(database: SignatureDatabase, options: ScanTreeOpt
     summary.bytes += outcome.size;
     summary.detections += outcome.detections.length;
     if (outcome.detections.length > 0) summary.infectedFiles++;
-    onEvent({ type: 'scanned', path: outcome.path, size: outcome.size, dev: outcome.dev, ino: outcome.ino, detections: outcome.detections });
+    if (outcome.notes && outcome.notes.length > 0) summary.incomplete++;
+    onEvent({ type: 'scanned', path: outcome.path, size: outcome.size, dev: outcome.dev, ino: outcome.ino, detections: outcome.detections, notes: outcome.notes ?? [] });
   };
   const recordError = (path: string, code: string | undefined, message: string): void => {
     summary.errors++;
     onEvent({ type: 'error', path, code, message });
   };
-  const fileOptions = { maxFileSize: options.maxFileSize, noFollow: true };
+  const fileOptions = { maxFileSize: options.maxFileSize, noFollow: true, archive: options.archive };
   const jobs = pickJobs(options);
   const pool = jobs > 1 ? new WorkerPool(jobs, database, fileOptions) : null;
   const engine = pool ? null : compileEngine(database);
@@ -108,7 +115,7 @@ export async function scanTree(database: SignatureDatabase, options: ScanTreeOpt
 function scanInline(
   engine: ReturnType<typeof compileEngine>,
   path: string,
-  fileOptions: { maxFileSize: number; noFollow: boolean },
+  fileOptions: FileScanOptions,
   record: (o: FileScanOutcome) => void,
   recordError: (path: string, code: string | undefined, message: string) => void,
 ): void {
