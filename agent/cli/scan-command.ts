@@ -111,7 +111,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
       progress?.addScanned(e.size, e.detections.length);
       for (const d of e.detections) {
         detections.push({ path: e.path, signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }), ...(d.member !== undefined && { member: d.member }) });
-        if (!args.json) say(`${e.path}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
+        if (!args.json) say(`${e.path}: ${d.signature} FOUND${describeWhere(d)}`);
       }
       for (const n of e.notes) {
         notLookedInto.push({ path: e.path, ...n });
@@ -192,4 +192,10 @@ async function quarantineAll(
     say(`${f.path}: quarantined as ${item.id}${originalRemoved ? '' : ' (the original changed meanwhile and was left in place)'}${item.sideEffects.length > 0 ? ` with ${item.sideEffects.length} side effect(s)` : ''}`);
   }
   return done;
+}
+
+/** ` (offset 12)`, ` (in dir/a.com, offset 12)` or ` (in dir/a.com)`: where in the file the match is. */
+function describeWhere(d: Detection): string {
+  const parts = [...(d.member !== undefined ? [`in ${d.member}`] : []), ...(d.offset !== undefined ? [`offset ${d.offset}`] : [])];
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
