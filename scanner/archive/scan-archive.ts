@@ -3,7 +3,8 @@ import type { Detection } from '../types.js';
 import { detectArchiveKind, type ArchiveKind } from './archive-kind.js';
 import { limitSignature, type ArchiveLimits, type LimitName } from './archive-limits.js';
 import { createBufferSource, readRange, type ByteSource } from './byte-source.js';
-import { inflateBounded, readGzipName } from './inflate-bounded.js';
+import { bunzipBounded } from './bunzip-bounded.js';
+import { inflateBounded, readGzipName, type InflateOutcome } from './inflate-bounded.js';
 import { locateZipData, readZipDirectory, type ZipEntry } from './zip-entries.js';
 import { visitTarEntries } from './tar-entries.js';
 
@@ -77,7 +78,8 @@ class ArchiveWalk {
     if (kind === 'zip') this.visitZip(source, path, depth);
     else if (kind === 'tar') this.visitTar(source, path, depth);
     else if (kind === 'gzip') this.visitGzip(source, path, depth);
-    else this.note('unsupported', `Epq.Unsupported.${kind === 'xz' ? 'Xz' : 'Bzip2'}`, path, `${kind} data is not looked into`);
+    else if (kind === 'bzip2') this.visitBzip2(source, path, depth);
+    else this.note('unsupported', 'Epq.Unsupported.Xz', path, 'xz data is not looked into');
   }
 
   private visitZip(source: ByteSource, path: string, depth: number): void {
@@ -121,6 +123,14 @@ class ArchiveWalk {
     if (bytes) this.scanMember(bytes, name, depth);
   }
 
+  private visitBzip2(source: ByteSource, path: string, depth: number): void {
+    const name = join(path, 'bzip2-data');
+    this.countMember(name);
+    const input = readRange(source, 0, Math.min(source.size, this.limits.maxScanSize));
+    const bytes = this.decoded(bunzipBounded(input, this.memberCap()), name);
+    if (bytes) this.scanMember(bytes, name, depth);
+  }
+
   private visitTar(source: ByteSource, path: string, depth: number): void {
     visitTarEntries(source, (entry) => {
       if (!entry.regular) return true;
@@ -146,8 +156,11 @@ class ArchiveWalk {
   }
 
   private inflate(format: 'raw' | 'gzip', input: Uint8Array, name: string): Uint8Array | null {
+    return this.decoded(inflateBounded(format, input, this.memberCap()), name);
+  }
+
+  private decoded(out: InflateOutcome, name: string): Uint8Array | null {
     const cap = this.memberCap();
-    const out = inflateBounded(format, input, cap);
     if (out.kind === 'ok') return out.bytes;
     if (out.kind === 'corrupt') {
       this.note('unsupported', 'Epq.Broken.Compressed', name, out.reason);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { createBufferSource } from '../../../scanner/archive/byte-source.js';
@@ -46,6 +47,20 @@ describe('scanArchive', () => {
   it('finds EICAR in a ustar member and in gzip data', () => {
     expect(found(scan(writeTar([{ name: 'a/b/eicar.com', data: eicar }])))).toEqual(both('a/b/eicar.com'));
     expect(found(scan(gzipSync(eicar)))).toEqual(both('gzip-data'));
+  });
+
+  it('finds EICAR in bzip2 data and in a tar.bz2 (made by the system bzip2)', () => {
+    const bz = (data: Uint8Array): Buffer => execFileSync('bzip2', ['-c'], { input: data });
+    expect(found(scan(bz(eicar)))).toEqual(both('bzip2-data'));
+    expect(found(scan(bz(writeTar([{ name: 'e.com', data: eicar }]))))).toEqual(['bzip2-data Test.Body', ...both('bzip2-data//e.com')]);
+  });
+
+  it('stops a bzip2 bomb at the member limit, bounded in time', () => {
+    const bomb = execFileSync('bzip2', ['-c'], { input: Buffer.alloc(64 << 20), maxBuffer: 1 << 20 });
+    const started = performance.now();
+    const r = scan(bomb, { maxMemberSize: 8 << 20 });
+    expect(noted(r)).toEqual(['bzip2-data Heuristics.Limits.Exceeded.MaxFileSize']);
+    expect(performance.now() - started).toBeLessThan(30_000);
   });
 
   it('names nested members level by level, and a tgz holds its tar as a member', () => {
