@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AgentProcess, waitUntil } from '../helpers/agent-process.js';
+import { writeZip } from '../helpers/archive-writers.js';
 import { eicarBytes } from '../helpers/eicar.js';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -81,6 +82,13 @@ describe('epq agent (real process, folder LiveUpdate source)', () => {
     await writeFile(join(protectedDir, 'dropped.com'), eicarBytes());
     await waitUntil(async () => (await list()).some((i) => i.originalPath === '/home/u/protected/dropped.com'), 15_000, () => agent.output);
     expect(existsSync(join(protectedDir, 'dropped.com'))).toBe(false);
+  });
+
+  it('quarantines a whole zip whose member is EICAR, dropped into the protected folder', async () => {
+    // Anchored at offset 0: only the member matches, never the zip's own bytes.
+    await writeFile(join(protectedDir, 'carrier.zip'), writeZip([{ name: 'docs/e.com', data: eicarBytes() }]));
+    await waitUntil(async () => (await list()).some((i) => i.originalPath === '/home/u/protected/carrier.zip'), 15_000, () => agent.output);
+    expect(existsSync(join(protectedDir, 'carrier.zip'))).toBe(false);
   });
 
   it('silently restores a false positive when the next set no longer detects it', async () => {
