@@ -116,18 +116,20 @@ class ArchiveWalk {
   }
 
   private visitGzip(source: ByteSource, path: string, depth: number): void {
-    const input = readRange(source, 0, Math.min(source.size, this.limits.maxScanSize));
+    const input = this.readCompressed(source);
     const name = join(path, readGzipName(input.subarray(0, 4096)) ?? 'gzip-data');
     this.countMember(name);
     const bytes = this.inflate('gzip', input, name);
+    this.noteTruncated(source, input, bytes, name);
     if (bytes) this.scanMember(bytes, name, depth);
   }
 
   private visitBzip2(source: ByteSource, path: string, depth: number): void {
     const name = join(path, 'bzip2-data');
     this.countMember(name);
-    const input = readRange(source, 0, Math.min(source.size, this.limits.maxScanSize));
+    const input = this.readCompressed(source);
     const bytes = this.decoded(bunzipBounded(input, this.memberCap()), name);
+    this.noteTruncated(source, input, bytes, name);
     if (bytes) this.scanMember(bytes, name, depth);
   }
 
@@ -139,6 +141,22 @@ class ArchiveWalk {
       if (this.fitsMember(entry.size, name)) this.scanMember(readRange(source, entry.dataOffset, entry.size), name, depth);
       return true;
     });
+  }
+
+  /**
+   * The compressed bytes worth reading: compression never shrinks data by less than its
+   * framing, so more input than the member cap plus 1% and 64 KB could only inflate past the cap.
+   */
+  private readCompressed(source: ByteSource): Uint8Array {
+    const cap = this.memberCap();
+    return readRange(source, 0, Math.min(source.size, cap + Math.ceil(cap / 100) + 65536));
+  }
+
+  /** Compressed data cut at the cap that still inflated within it: its start was scanned, the rest not. */
+  private noteTruncated(source: ByteSource, input: Uint8Array, bytes: Uint8Array | null, name: string): void {
+    if (bytes && input.length < source.size) {
+      this.note('limit', limitSignature('MaxFileSize'), name, `compressed data past ${input.length} bytes not looked into`);
+    }
   }
 
   /** Room for one member: the member limit, or what is left of the file's scan budget if less. */
