@@ -191,6 +191,7 @@ export class Agent {
         sequence: change.current.sequence,
         exceptions: q.exceptions.matcher(),
         autoRestore: this.config.quarantine.autoRestore,
+        archive: pickArchiveSettings(this.config.scan),
         ...(pool && { scanner: pool }),
       });
     } finally {

@@ -106,6 +106,9 @@ describe('epq agent (real process, folder LiveUpdate source)', () => {
     const items = await list();
     expect(items.find((i) => i.originalPath === '/home/u/protected/report.txt')).toMatchObject({ phase: 'restored', state: 'misfired' });
     expect(items.find((i) => i.originalPath === '/home/u/protected/dropped.com')).toMatchObject({ phase: 'complete', definitionsSequence: 2 });
+    // Detected only inside: the rescan looks into the archive too, so it is not restored as a misfire.
+    expect(items.find((i) => i.originalPath === '/home/u/protected/carrier.zip')).toMatchObject({ phase: 'complete', definitionsSequence: 2 });
+    expect(existsSync(join(protectedDir, 'carrier.zip'))).toBe(false);
     const log = await readFile(join(dir, 'state', 'epq.log'), 'utf8');
     expect(log).toMatch(/"name":"restored".*report\.txt/);
     const shown = (JSON.parse((await runCli(['defs', 'show', join(dir, 'defs-2.epqdefs'), '--json'])).stdout) as { manifest: { created: string } }).manifest;
