@@ -7,9 +7,10 @@ import { connectAgent } from '../control/control-client.js';
 import { RemoteEndpoint } from '../control/remote-endpoint.js';
 import type { ScanReport } from '../endpoint/endpoint-api.js';
 import { contextYargsOptions, loadCommandConfig } from './agent-context.js';
+import { pickArchiveSettings, type ArchiveSettings } from '../scan/archive-settings.js';
 import type { SetExit } from './commands.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
-import { formatScanSummary } from './scan-report.js';
+import { describeNote, describeWhere, formatScanSummary } from './scan-report.js';
 import { writeBlock, writeLine } from '../text/terminal-lines.js';
 
 const ACTION_OPTION: OptionSpec = {
@@ -25,6 +26,13 @@ export interface ScanArgs extends Record<string, unknown> {
   'max-filesize': number;
   'follow-symlinks': boolean;
   jobs: number;
+  'scan-archive': boolean;
+  'max-scansize': number;
+  'max-member-size': number;
+  'max-files': number;
+  'max-recursion': number;
+  'max-scantime': number;
+  'alert-exceeds-max': boolean;
   defs?: string;
   'clamav-db'?: string;
   pub?: string[];
@@ -59,7 +67,7 @@ async function scanThroughAgent(args: ScanArgs): Promise<number | null> {
   if (!client) return null;
   const endpoint = new RemoteEndpoint(client);
   try {
-    const report = await endpoint.scan({ paths: args.paths.map((p) => resolve(p)), exclude: args.exclude, maxFileSize: args['max-filesize'], followSymlinks: args['follow-symlinks'], jobs: args.jobs });
+    const report = await endpoint.scan({ paths: args.paths.map((p) => resolve(p)), exclude: args.exclude, maxFileSize: args['max-filesize'], followSymlinks: args['follow-symlinks'], jobs: args.jobs, archive: pickArchiveArgs(args) });
     return printAgentReport(args, report);
   } finally {
     endpoint.close();
@@ -69,14 +77,28 @@ async function scanThroughAgent(args: ScanArgs): Promise<number | null> {
 function printAgentReport(args: ScanArgs, report: ScanReport): number {
   const label = `${report.definitions.label} (as the running agent uses them)`;
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ definitions: { label, sequence: report.definitions.sequence, signatures: report.definitions.signatures }, detections: report.detections, errors: report.errors, quarantined: [], summary: report.summary })}\n`);
+    process.stdout.write(`${JSON.stringify({ definitions: { label, sequence: report.definitions.sequence, signatures: report.definitions.signatures }, detections: report.detections, notLookedInto: report.notLookedInto, errors: report.errors, quarantined: [], summary: report.summary })}\n`);
   } else {
-    for (const d of report.detections) writeLine(process.stdout, `${d.path}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
+    for (const d of report.detections) writeLine(process.stdout, `${d.path}: ${d.signature} FOUND${describeWhere(d)}`);
+    for (const n of report.notLookedInto) writeLine(process.stdout, describeNote(n));
     for (const e of report.errors) writeLine(process.stderr, `${e.path}: ERROR ${e.message}`);
     writeBlock(process.stdout, formatScanSummary(report.summary, label, report.definitions.signatures, null));
   }
   if (report.summary.detections > 0) return EXIT_DETECTIONS;
   return report.summary.errors > 0 || report.errors.length > 0 ? EXIT_ERROR : EXIT_CLEAN;
+}
+
+/** How this scan looks into archives, from the flags (whose defaults are the config's `scan.*`). */
+export function pickArchiveArgs(args: ScanArgs): ArchiveSettings | null {
+  return pickArchiveSettings({
+    archives: args['scan-archive'],
+    maxScanSize: args['max-scansize'],
+    maxMemberSize: args['max-member-size'],
+    maxFiles: args['max-files'],
+    maxRecursion: args['max-recursion'],
+    maxScanTime: args['max-scantime'],
+    alertExceedsMax: args['alert-exceeds-max'],
+  });
 }
 
 async function runScan(args: ScanArgs): Promise<number> {

@@ -17,8 +17,8 @@ import { writeBlock, writeLine } from '../text/terminal-lines.js';
 import { openUpdateContext } from '../updates/update-context.js';
 import { loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
-import type { ScanArgs } from './scan-command.js';
-import { formatScanSummary, type JsonDetection } from './scan-report.js';
+import { pickArchiveArgs, type ScanArgs } from './scan-command.js';
+import { describeNote, describeWhere, formatScanSummary, type JsonDetection, type JsonNote } from './scan-report.js';
 
 /** A detected file, its path as the file system gave it. */
 interface Found {
@@ -92,6 +92,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
   const progress = !args.json && process.stderr.isTTY ? new ProgressLine(process.stderr) : null;
   const detections: JsonDetection[] = [];
   const errors: { path: string; code?: string; message: string }[] = [];
+  const notLookedInto: JsonNote[] = [];
   const toQuarantine: Found[] = [];
   const say = (line: string, stream: NodeJS.WriteStream = out): void => {
     progress?.clear();
@@ -102,8 +103,13 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     if (e.type === 'scanned') {
       progress?.addScanned(e.size, e.detections.length);
       for (const d of e.detections) {
-        detections.push({ path: showPath(e.path), signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
-        if (!args.json) say(`${showPath(e.path)}: ${d.signature} FOUND${d.offset !== undefined ? ` (offset ${d.offset})` : ''}`);
+        detections.push({ path: showPath(e.path), signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }), ...(d.member !== undefined && { member: d.member }) });
+        if (!args.json) say(`${showPath(e.path)}: ${d.signature} FOUND${describeWhere(d)}`);
+      }
+      for (const n of e.notes) {
+        const note = { path: showPath(e.path), ...n };
+        notLookedInto.push(note);
+        if (!args.json) say(describeNote(note));
       }
       if (quarantine && e.detections.length > 0) toQuarantine.push(e);
     } else if (e.type === 'error') {
@@ -119,6 +125,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
     followSymlinks: args['follow-symlinks'],
     exclude: args.exclude,
     maxFileSize: args['max-filesize'],
+    archive: pickArchiveArgs(args),
     ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(fsPathText(path), found, () => sha256File(path)) }),
   }, onEvent);
   await counting?.stop();
@@ -129,7 +136,7 @@ async function scanAndReport(args: ScanArgs, defs: ScanDefinitions, exceptions: 
   summary.errors += errors.length - errorsBefore;
   if (args.json) {
     detections.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.signature < b.signature ? -1 : 1));
-    out.write(`${JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, quarantined, summary })}\n`);
+    out.write(`${JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, notLookedInto, errors, quarantined, summary })}\n`);
   } else {
     writeBlock(out, formatScanSummary(summary, defs.label, defs.signatureCount, quarantine ? quarantined.length : null));
   }
