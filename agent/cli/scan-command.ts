@@ -4,6 +4,7 @@ import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
 import { TRUSTED_KEYS_OPTION } from '../options/trusted-keys-option.js';
 import { connectAgent } from '../control/control-client.js';
+import { ControlError } from '../control/protocol.js';
 import { RemoteEndpoint } from '../control/remote-endpoint.js';
 import type { ScanReport } from '../endpoint/endpoint-api.js';
 import { contextYargsOptions, loadCommandConfig } from './agent-context.js';
@@ -63,7 +64,7 @@ export function registerScanCommand(parser: Argv, setExit: SetExit): void {
 async function scanThroughAgent(args: ScanArgs): Promise<number | null> {
   if (args.action !== 'report' || args.defs !== undefined || args['clamav-db'] !== undefined) return null;
   const config = await loadCommandConfig(args);
-  const client = await connectAgent(config.stateDir);
+  const client = await reachAgent(config.stateDir);
   if (!client) return null;
   const endpoint = new RemoteEndpoint(client);
   try {
@@ -71,6 +72,20 @@ async function scanThroughAgent(args: ScanArgs): Promise<number | null> {
     return printAgentReport(args, report);
   } finally {
     endpoint.close();
+  }
+}
+
+/**
+ * The agent's control client, or null to scan here: when no agent runs, and when this user may
+ * not use its socket (or can't even enter its state folder, as "nobody" with HOME=/root): a scan
+ * needs nothing of the agent's, so it goes on here with what this user can read.
+ */
+async function reachAgent(stateDir: string): Promise<Awaited<ReturnType<typeof connectAgent>>> {
+  try {
+    return await connectAgent(stateDir);
+  } catch (err) {
+    if (err instanceof ControlError && err.code === 'forbidden') return null;
+    throw err;
   }
 }
 
