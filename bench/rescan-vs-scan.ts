@@ -14,6 +14,11 @@ import { QuarantineStore } from '../agent/quarantine/quarantine-store.js';
 import { rescanQuarantine } from '../agent/quarantine/rescan-quarantine.js';
 import { scanTree } from '../agent/scan/scan-tree.js';
 import { WorkerPool } from '../agent/scan/worker-pool.js';
+import type { ArchiveSettings } from '../agent/scan/archive-settings.js';
+import { DEFAULT_ARCHIVE_LIMITS } from '../scanner/archive/archive-limits.js';
+
+/** The default config's archive settings: the scan, the pool and the rescan look into archives alike, as in the agent. */
+const ARCHIVE: ArchiveSettings = { limits: DEFAULT_ARCHIVE_LIMITS, alertExceedsMax: false };
 import { intOption, parseCli, runMain } from './cli-args.js';
 import { markdownTable } from './compare.js';
 import { Rng } from './prng.js';
@@ -60,7 +65,7 @@ async function main(): Promise<number> {
     const rounds: { scan: number; rescan: number }[] = [];
     for (let r = 1; r <= runs; r++) {
       log(`run ${r} of ${runs}: epq scan of the copies on disk, then a rescan of the quarantine ...`);
-      const scan = await scanTree(database, { paths: [copies], jobs: 0, followSymlinks: false, exclude: [], maxFileSize: 0 }, () => {});
+      const scan = await scanTree(database, { paths: [copies], jobs: 0, followSymlinks: false, exclude: [], maxFileSize: 0, archive: ARCHIVE }, () => {});
       rounds.push({ scan: scan.seconds, rescan: await timeRescan(store, database, items) });
     }
     store.close();
@@ -83,10 +88,10 @@ async function main(): Promise<number> {
 async function timeRescan(store: QuarantineStore, database: SignatureDatabase, items: number): Promise<number> {
   const t0 = performance.now();
   const engine = compileEngine(database);
-  const pool = new WorkerPool(availableParallelism(), database, { maxFileSize: 0, noFollow: true });
+  const pool = new WorkerPool(availableParallelism(), database, { maxFileSize: 0, noFollow: true, archive: ARCHIVE });
   let outcomes: Awaited<ReturnType<typeof rescanQuarantine>>;
   try {
-    outcomes = await rescanQuarantine(store, { engine, sequence: 2, exceptions: new ExceptionMatcher([]), autoRestore: false, scanner: pool });
+    outcomes = await rescanQuarantine(store, { engine, sequence: 2, exceptions: new ExceptionMatcher([]), autoRestore: false, scanner: pool, archive: ARCHIVE });
   } finally {
     await pool.close();
   }

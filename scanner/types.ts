@@ -53,9 +53,12 @@ export interface BodySignature {
 /** What a scan found: data, never an exception. */
 export interface Detection {
   readonly signature: string;
-  readonly kind: 'hash' | 'body';
+  /** `heuristic`: a limit reported as a detection (ClamAV's AlertExceedsMax). */
+  readonly kind: 'hash' | 'body' | 'heuristic';
   /** Byte offset of the match (body signatures only). */
   readonly offset?: number;
+  /** Where in an archive the match is: member path, nesting levels joined by `//`. */
+  readonly member?: string;
 }
 
 export interface ScanResult {

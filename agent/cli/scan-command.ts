@@ -4,10 +4,13 @@ import { toYargsOptions, type OptionSpec } from '../options/option-spec.js';
 import { JSON_OUTPUT_OPTION, SCAN_CLI_OPTIONS, SCAN_OPTIONS, SCAN_SOURCE_OPTIONS } from '../options/scan-options.js';
 import { TRUSTED_KEYS_OPTION } from '../options/trusted-keys-option.js';
 import { connectAgent } from '../control/control-client.js';
+import { ControlError } from '../control/protocol.js';
 import { RemoteEndpoint } from '../control/remote-endpoint.js';
 import type { ScanReport } from '../endpoint/endpoint-api.js';
+import type { Detection } from '../../scanner/types.js';
 import { printable } from '../text/printable.js';
 import { contextYargsOptions, loadCommandConfig } from './agent-context.js';
+import { pickArchiveSettings, type ArchiveSettings } from '../scan/archive-settings.js';
 import type { SetExit } from './commands.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
 import { formatScanSummary } from './scan-report.js';
@@ -29,6 +32,13 @@ export interface ScanArgs extends Record<string, unknown> {
   'max-filesize': number;
   'follow-symlinks': boolean;
   jobs: number;
+  'scan-archive': boolean;
+  'max-scansize': number;
+  'max-member-size': number;
+  'max-files': number;
+  'max-recursion': number;
+  'max-scantime': number;
+  'alert-exceeds-max': boolean;
   defs?: string;
   'clamav-db'?: string;
   pub?: string[];
@@ -82,14 +92,28 @@ function canUseAgent(args: ScanArgs, targets: Targets): boolean {
 async function scanThroughAgent(args: ScanArgs, targets: Targets): Promise<number | null> {
   if (!canUseAgent(args, targets)) return null;
   const config = await loadCommandConfig(args);
-  const client = await connectAgent(config.stateDir);
+  const client = await reachAgent(config.stateDir);
   if (!client) return null;
   const endpoint = new RemoteEndpoint(client);
   try {
-    const report = await endpoint.scan({ paths: targets.paths.map((p) => resolve(p)), exclude: args.exclude, maxFileSize: args['max-filesize'], followSymlinks: args['follow-symlinks'], jobs: args.jobs });
+    const report = await endpoint.scan({ paths: targets.paths.map((p) => resolve(p)), exclude: args.exclude, maxFileSize: args['max-filesize'], followSymlinks: args['follow-symlinks'], jobs: args.jobs, archive: pickArchiveArgs(args) });
     return await printAgentReport(args, report);
   } finally {
     endpoint.close();
+  }
+}
+
+/**
+ * The agent's control client, or null to scan here: when no agent runs, and when this user may
+ * not use its socket (or can't even enter its state folder, as "nobody" with HOME=/root): a scan
+ * needs nothing of the agent's, so it goes on here with what this user can read.
+ */
+async function reachAgent(stateDir: string): Promise<Awaited<ReturnType<typeof connectAgent>>> {
+  try {
+    return await connectAgent(stateDir);
+  } catch (err) {
+    if (err instanceof ControlError && err.code === 'forbidden') return null;
+    throw err;
   }
 }
 
@@ -98,9 +122,10 @@ async function printAgentReport(args: ScanArgs, report: ScanReport): Promise<num
   const label = `${report.definitions.label} (as the running agent uses them)`;
   const printer = new ScanPrinter(args);
   for (const [path, found] of groupByPath(report.detections)) printer.sayFound(printable(path), found);
+  for (const n of report.notLookedInto) printer.sayNote({ ...n, path: printable(n.path) });
   for (const e of report.errors) printer.say(`${printable(e.path)}: ERROR ${e.message}`, process.stderr);
   await printer.finish(
-    () => JSON.stringify({ definitions: { label, sequence: report.definitions.sequence, signatures: report.definitions.signatures }, detections: report.detections, errors: report.errors, quarantined: [], summary: report.summary }),
+    () => JSON.stringify({ definitions: { label, sequence: report.definitions.sequence, signatures: report.definitions.signatures }, detections: report.detections, notLookedInto: report.notLookedInto, errors: report.errors, quarantined: [], summary: report.summary }),
     () => formatScanSummary(report.summary, printable(label), report.definitions.signatures, null),
   );
   if (report.summary.detections > 0) return EXIT_DETECTIONS;
@@ -110,14 +135,27 @@ async function printAgentReport(args: ScanArgs, report: ScanReport): Promise<num
 type AgentDetection = ScanReport['detections'][number];
 
 /** The agent's detections file by file, in the order they came. */
-function groupByPath(detections: readonly AgentDetection[]): Map<string, { signature: string; kind: 'hash' | 'body'; offset?: number }[]> {
-  const byPath = new Map<string, { signature: string; kind: 'hash' | 'body'; offset?: number }[]>();
+function groupByPath(detections: readonly AgentDetection[]): Map<string, Detection[]> {
+  const byPath = new Map<string, Detection[]>();
   for (const d of detections) {
     const list = byPath.get(d.path) ?? [];
-    list.push({ signature: d.signature, kind: d.kind === 'hash' ? 'hash' : 'body', ...(d.offset !== undefined && { offset: d.offset }) });
+    list.push({ signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }), ...(d.member !== undefined && { member: d.member }) });
     byPath.set(d.path, list);
   }
   return byPath;
+}
+
+/** How this scan looks into archives, from the flags (whose defaults are the config's `scan.*`). */
+export function pickArchiveArgs(args: ScanArgs): ArchiveSettings | null {
+  return pickArchiveSettings({
+    archives: args['scan-archive'],
+    maxScanSize: args['max-scansize'],
+    maxMemberSize: args['max-member-size'],
+    maxFiles: args['max-files'],
+    maxRecursion: args['max-recursion'],
+    maxScanTime: args['max-scantime'],
+    alertExceedsMax: args['alert-exceeds-max'],
+  });
 }
 
 async function runScan(args: ScanArgs): Promise<number> {

@@ -15,10 +15,10 @@ import { DatabaseError, openDatabase } from '../store/open-database.js';
 import { openUpdateContext } from '../updates/update-context.js';
 import { loadCommandConfig, openQuarantine, type QuarantineContext } from './agent-context.js';
 import { EXIT_CLEAN, EXIT_DETECTIONS, EXIT_ERROR } from './exit-codes.js';
-import type { ScanArgs } from './scan-command.js';
+import { pickArchiveArgs, type ScanArgs } from './scan-command.js';
 import { quarantineAll, relocateAll, type Found } from './scan-disposal.js';
 import { ScanPrinter, type Targets } from './scan-output.js';
-import { formatScanSummary, type JsonDetection } from './scan-report.js';
+import { formatScanSummary, type JsonDetection, type JsonNote } from './scan-report.js';
 
 /** Where infected files go: nowhere, the quarantine (--action quarantine, --remove), or a plain folder (clamscan's --move/--copy). */
 type Disposal = { kind: 'report' } | { kind: 'quarantine' } | { kind: 'move' | 'copy'; folder: string };
@@ -96,9 +96,10 @@ async function scanAndReport(
   const printer = new ScanPrinter(args, () => progress?.clear());
   const detections: JsonDetection[] = [];
   const errors: { path: string; code?: string; message: string }[] = [];
+  const notLookedInto: JsonNote[] = [];
   const infected: Found[] = [];
   const record = (path: FsPath, found: readonly Detection[]): void => {
-    for (const d of found) detections.push({ path: showPath(path), signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
+    for (const d of found) detections.push({ path: showPath(path), signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }), ...(d.member !== undefined && { member: d.member }) });
     printer.sayFound(showPath(path), found);
   };
   const onEvent = (e: ScanEvent): void => {
@@ -106,6 +107,11 @@ async function scanAndReport(
     if (e.type === 'scanned') {
       progress?.addScanned(e.size, e.detections.length);
       record(e.path, e.detections);
+      for (const n of e.notes) {
+        const note = { path: showPath(e.path), ...n };
+        notLookedInto.push(note);
+        printer.sayNote(note);
+      }
       if (e.detections.length > 0) infected.push(e);
     } else if (e.type === 'error') {
       errors.push({ path: showPath(e.path), ...(e.code !== undefined && { code: e.code }), message: e.message });
@@ -122,6 +128,7 @@ async function scanAndReport(
     followSymlinks: args['follow-symlinks'],
     exclude: args.exclude,
     maxFileSize: args['max-filesize'],
+    archive: pickArchiveArgs(args),
     ...(exceptions && !exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(fsPathText(path), found, () => sha256File(path)) }),
   }, onEvent);
   await counting?.stop();
@@ -136,7 +143,7 @@ async function scanAndReport(
   summary.errors += errors.length - errorsBefore;
   detections.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.signature < b.signature ? -1 : 1));
   await printer.finish(
-    () => JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, quarantined, ...(relocated.length > 0 && { relocated }), summary }),
+    () => JSON.stringify({ definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, notLookedInto, errors, quarantined, ...(relocated.length > 0 && { relocated }), summary }),
     () => formatScanSummary(summary, defs.label, defs.signatureCount, quarantine ? quarantined.length : null),
   );
   if (summary.detections > 0) return EXIT_DETECTIONS;
@@ -144,7 +151,7 @@ async function scanAndReport(
 }
 
 function emptySummary(): ScanSummary {
-  return { files: 0, bytes: 0, detections: 0, infectedFiles: 0, errors: 0, skipped: 0, seconds: 0 };
+  return { files: 0, bytes: 0, detections: 0, infectedFiles: 0, errors: 0, skipped: 0, incomplete: 0, seconds: 0 };
 }
 
 function addToSummary(summary: ScanSummary, stdin: { size: number; detections: number; skipped: boolean }): void {

@@ -3,7 +3,7 @@ import type { Detection } from '../../scanner/types.js';
 import { printable } from '../text/printable.js';
 import { writeBlock, writeLine } from '../text/terminal-lines.js';
 import { isStdinOperand } from './stdin-operand.js';
-import { formatDetectionLine, pickReportedDetections } from './scan-report.js';
+import { describeNote, formatDetectionLine, pickReportedDetections, type JsonNote } from './scan-report.js';
 
 /** The flags that shape a text report, the same for a scan here and one through the agent. */
 export interface ReportFlags {
@@ -65,6 +65,11 @@ export class ScanPrinter {
   /** clamscan's one line per infected file (every match with --allmatch); `shownPath` is already printable. */
   sayFound(shownPath: string, found: readonly Detection[]): void {
     for (const d of pickReportedDetections(found, this.flags.allmatch)) this.say(formatDetectionLine(shownPath, d, this.flags.verbose));
+  }
+
+  /** A part of a file that was not looked into (an archive limit, an encrypted member). */
+  sayNote(note: JsonNote): void {
+    this.say(describeNote(note));
   }
 
   /**

@@ -5,8 +5,10 @@ import type { Detection } from '../../scanner/types.js';
 export interface JsonDetection {
   path: string;
   signature: string;
-  kind: 'hash' | 'body';
+  kind: 'hash' | 'body' | 'heuristic';
   offset?: number;
+  /** Member inside an archive, nesting levels joined by `//` (e.g. `inner.zip//dir/eicar.com`). */
+  member?: string;
 }
 
 /** The closing block of a text-mode scan. */
@@ -23,6 +25,7 @@ export function formatScanSummary(s: ScanSummary, label: string, signatures: num
     ...(quarantined === null ? [] : [`Quarantined:     ${quarantined}`]),
     `Errors:          ${s.errors}`,
     `Skipped:         ${s.skipped}`,
+    `Not looked into: ${s.incomplete} (archive limits, encrypted or unsupported members)`,
     `Time:            ${s.seconds.toFixed(3)} s (${formatBytes(rate)}/s)`,
     '',
   ].join('\n');
@@ -45,5 +48,25 @@ function rankOf(d: Detection): number {
 
 /** `PATH: NAME FOUND`, the line scripts grep for; the offset only when asked for (--verbose). */
 export function formatDetectionLine(path: string, d: Detection, verbose: boolean): string {
-  return `${path}: ${d.signature} FOUND${verbose && d.offset !== undefined ? ` (offset ${d.offset})` : ''}`;
+  return `${path}: ${d.signature} FOUND${describeWhere({ ...(d.member !== undefined && { member: d.member }), ...(verbose && d.offset !== undefined && { offset: d.offset }) })}`;
+}
+
+/** A part of a file that was not looked into (an archive limit, an encrypted or unsupported member). */
+export interface JsonNote {
+  path: string;
+  kind: string;
+  signature: string;
+  member: string;
+  detail: string;
+}
+
+/** ` (offset 12)`, ` (in dir/a.com, offset 12)` or ` (in dir/a.com)`: where in the file the match is. */
+export function describeWhere(d: { readonly member?: string; readonly offset?: number }): string {
+  const parts = [...(d.member !== undefined ? [`in ${d.member}`] : []), ...(d.offset !== undefined ? [`offset ${d.offset}`] : [])];
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+/** `PATH: NAME NOT SCANNED (MEMBER): why`, the text line of a note. */
+export function describeNote(n: JsonNote): string {
+  return `${n.path}: ${n.signature} NOT SCANNED${n.member ? ` (${n.member})` : ''}: ${n.detail}`;
 }

@@ -14,6 +14,13 @@ export interface AgentConfig {
     readonly exclude: readonly string[];
     readonly maxFileSize: number;
     readonly followSymlinks: boolean;
+    readonly archives: boolean;
+    readonly maxScanSize: number;
+    readonly maxMemberSize: number;
+    readonly maxFiles: number;
+    readonly maxRecursion: number;
+    readonly maxScanTime: number;
+    readonly alertExceedsMax: boolean;
     readonly jobs: number;
   };
   readonly watch: {

@@ -4,6 +4,7 @@
  */
 import type { ExceptionKind } from '../exceptions/exception-list.js';
 import type { EndpointApi } from '../endpoint/endpoint-api.js';
+import type { ArchiveSettings } from '../scan/archive-settings.js';
 import { ControlError, type ControlRequest } from './protocol.js';
 
 type Handler = (endpoint: EndpointApi, args: Readonly<Record<string, unknown>>) => Promise<unknown>;
@@ -27,7 +28,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     return e.addException(kind, string(a, 'value'));
   },
   removeException: (e, a) => e.removeException(integer(a, 'id')),
-  scan: (e, a) => e.scan({ paths: strings(a, 'paths'), exclude: strings(a, 'exclude'), maxFileSize: integer(a, 'maxFileSize'), followSymlinks: bool(a, 'followSymlinks'), jobs: integer(a, 'jobs') }),
+  scan: (e, a) => e.scan({ paths: strings(a, 'paths'), exclude: strings(a, 'exclude'), maxFileSize: integer(a, 'maxFileSize'), followSymlinks: bool(a, 'followSymlinks'), jobs: integer(a, 'jobs'), archive: archiveSettings(a) }),
   install: (e, a) => e.install(string(a, 'file')),
   update: (e) => e.update(),
   rollback: (e) => e.rollback(),
@@ -69,4 +70,23 @@ function integer(a: Readonly<Record<string, unknown>>, key: string): number {
   const v = a[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new ControlError('bad-args', `"${key}" must be an integer`);
   return v;
+}
+
+const LIMIT_KEYS = ['maxScanSize', 'maxMemberSize', 'maxFiles', 'maxRecursion', 'maxScanTime'] as const;
+
+/** `archive`: null or absent (don't look into archives), or `{ limits: {...}, alertExceedsMax }`. */
+function archiveSettings(a: Readonly<Record<string, unknown>>): ArchiveSettings | null {
+  const v = a['archive'];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ControlError('bad-args', '"archive" must be an object or null');
+  const o = v as Readonly<Record<string, unknown>>;
+  const limits = o['limits'];
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) throw new ControlError('bad-args', '"archive.limits" must be an object');
+  const l = limits as Readonly<Record<string, unknown>>;
+  const picked = Object.fromEntries(LIMIT_KEYS.map((k) => {
+    const n = l[k];
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new ControlError('bad-args', `"archive.limits.${k}" must be a non-negative integer`);
+    return [k, n];
+  })) as unknown as ArchiveSettings['limits'];
+  return { limits: picked, alertExceedsMax: bool(o, 'alertExceedsMax') };
 }

@@ -23,6 +23,7 @@ import { BurstSweeper } from '../watch/burst-sweep.js';
 import { ScanQueue } from '../watch/scan-queue.js';
 import { WatchedFolders } from '../watch/watched-folders.js';
 import { readStatusFile, writeStatusFile } from './agent-status-file.js';
+import { pickArchiveSettings } from '../scan/archive-settings.js';
 import { queueChangedSince } from './catch-up-scan.js';
 import { DetectionBatcher } from './detection-batcher.js';
 import { createDetectionHandler } from './detection-handler.js';
@@ -118,6 +119,7 @@ export class Agent {
     this.scanner = new OnAccessScanner({
       queue: this.queue,
       maxFileSize: c.scan.maxFileSize,
+      archive: pickArchiveSettings(c.scan),
       exclude: c.watch.exclude,
       events: this.events,
       onDetected: createDetectionHandler({
@@ -294,7 +296,7 @@ export class Agent {
     // A pool of its own, loaded with exactly this set: the on-access pool may move on to a newer
     // one mid-rescan. A few small items are scanned here rather than paying for the threads.
     const pool = q.store.records.totals().bytes >= RESCAN_POOL_BYTES
-      ? new WorkerPool(availableParallelism(), change.current.database, { maxFileSize: this.config.scan.maxFileSize, noFollow: true })
+      ? new WorkerPool(availableParallelism(), change.current.database, { maxFileSize: this.config.scan.maxFileSize, noFollow: true, archive: pickArchiveSettings(this.config.scan) })
       : undefined;
     let outcomes: Awaited<ReturnType<typeof rescanQuarantine>>;
     try {
@@ -304,6 +306,7 @@ export class Agent {
         sequence: change.current.sequence,
         exceptions: q.exceptions.matcher(),
         autoRestore: this.config.quarantine.autoRestore,
+        archive: pickArchiveSettings(this.config.scan),
         ...(pool && { scanner: pool }),
       });
     } finally {
@@ -318,7 +321,7 @@ export class Agent {
   async applyExceptions(): Promise<void> {
     const q = this.quarantine;
     if (!q) return;
-    await rescanQuarantine(q.store, { exceptions: q.exceptions.matcher(), autoRestore: this.config.quarantine.autoRestore, aroundRestore: this.aroundRestore });
+    await rescanQuarantine(q.store, { exceptions: q.exceptions.matcher(), autoRestore: this.config.quarantine.autoRestore, aroundRestore: this.aroundRestore, archive: pickArchiveSettings(this.config.scan) });
   }
 
   private async purge(): Promise<void> {

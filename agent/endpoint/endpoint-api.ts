@@ -3,10 +3,13 @@
  * unchanged). Two implementations: the endpoint itself (local-endpoint.ts, in the agent or in a
  * CLI when no agent runs) and its proxy over the agent's socket (control/remote-endpoint.ts).
  */
+import type { Detection } from '../../scanner/types.js';
 import type { ExceptionEntry, ExceptionKind } from '../exceptions/exception-list.js';
 import type { QuarantineItem } from '../quarantine/quarantine-item.js';
 import type { EndpointStatus } from './endpoint-status.js';
 import type { AgentConfig } from '../config/index.js';
+import type { ArchiveNote } from '../../scanner/archive/scan-archive.js';
+import type { ArchiveSettings } from '../scan/archive-settings.js';
 
 export interface ItemFailure {
   readonly id: string;
@@ -57,13 +60,17 @@ export interface ScanRequest {
   readonly maxFileSize: number;
   readonly followSymlinks: boolean;
   readonly jobs: number;
+  /** Look into archives with these settings (null = no); the CLI sends its config's and flags'. */
+  readonly archive: ArchiveSettings | null;
 }
 
 export interface ScanReport {
   readonly definitions: { readonly label: string; readonly sequence: number | null; readonly signatures: number };
-  readonly detections: readonly { readonly path: string; readonly signature: string; readonly kind: string; readonly offset?: number }[];
+  readonly detections: readonly { readonly path: string; readonly signature: string; readonly kind: Detection['kind']; readonly offset?: number; readonly member?: string }[];
+  /** Parts not looked into (archive limits, encrypted or unsupported members). */
+  readonly notLookedInto: readonly ({ readonly path: string } & ArchiveNote)[];
   readonly errors: readonly { readonly path: string; readonly code?: string; readonly message: string }[];
-  readonly summary: { files: number; bytes: number; detections: number; infectedFiles: number; errors: number; skipped: number; seconds: number };
+  readonly summary: { files: number; bytes: number; detections: number; infectedFiles: number; errors: number; skipped: number; incomplete: number; seconds: number };
 }
 
 /** What `defs install|update|rollback` report, without engines. */

@@ -16,6 +16,7 @@ import type { QuarantineItem } from '../quarantine/quarantine-item.js';
 import { rescanQuarantine } from '../quarantine/rescan-quarantine.js';
 import { restoreMany } from '../quarantine/restore-item.js';
 import { scanPackageSync } from '../quarantine/scan-package.js';
+import { pickArchiveSettings } from '../scan/archive-settings.js';
 import { scanTree } from '../scan/scan-tree.js';
 import { sha256File } from '../scan/sha256-file.js';
 import { installDefinitions } from '../updates/install-definitions.js';
@@ -76,7 +77,7 @@ export class LocalEndpoint implements EndpointApi {
       if (!item || item.phase !== 'complete') continue;
       let found;
       try {
-        found = scanPackageSync(engine, this.store.blobPath(id), this.store.key, item);
+        found = scanPackageSync(engine, this.store.blobPath(id), this.store.key, item, pickArchiveSettings(this.parts.config.scan));
       } catch (err) {
         if (err instanceof QuarantineError) continue; // restore reports the damaged package
         throw err;
@@ -159,7 +160,7 @@ export class LocalEndpoint implements EndpointApi {
   }
 
   private async restoreCovered(): Promise<Pick<ExceptionReport, 'restored' | 'kept'>> {
-    const outcomes = await rescanQuarantine(this.store, { exceptions: this.parts.quarantine.exceptions.matcher(), autoRestore: this.parts.config.quarantine.autoRestore });
+    const outcomes = await rescanQuarantine(this.store, { exceptions: this.parts.quarantine.exceptions.matcher(), autoRestore: this.parts.config.quarantine.autoRestore, archive: pickArchiveSettings(this.parts.config.scan) });
     return {
       restored: outcomes.filter((o) => o.result === 'restored').map((o) => ({ id: o.id, path: o.path })),
       kept: outcomes.filter((o) => o.result === 'kept').map((o) => ({ id: o.id, reason: o.reason ?? 'kept' })),
@@ -172,19 +173,23 @@ export class LocalEndpoint implements EndpointApi {
     const exceptions = this.parts.quarantine.exceptions.matcher();
     const detections: ScanReport['detections'][number][] = [];
     const errors: ScanReport['errors'][number][] = [];
+    const notLookedInto: ScanReport['notLookedInto'][number][] = [];
     const summary = await scanTree(defs.database, {
       paths: request.paths,
       jobs: request.jobs,
       followSymlinks: request.followSymlinks,
       exclude: request.exclude,
       maxFileSize: request.maxFileSize,
+      archive: request.archive,
       ...(!exceptions.isEmpty && { filterDetections: (path, found) => exceptions.filter(fsPathText(path), found, () => sha256File(path)) }),
     }, (e) => {
       // Paths go back as text (JSON): a name that is not UTF-8 is shown escaped.
-      if (e.type === 'scanned') for (const d of e.detections) detections.push({ path: showPath(e.path), signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }) });
-      else if (e.type === 'error') errors.push({ path: showPath(e.path), ...(e.code !== undefined && { code: e.code }), message: e.message });
+      if (e.type === 'scanned') {
+        for (const d of e.detections) detections.push({ path: showPath(e.path), signature: d.signature, kind: d.kind, ...(d.offset !== undefined && { offset: d.offset }), ...(d.member !== undefined && { member: d.member }) });
+        for (const n of e.notes) notLookedInto.push({ path: showPath(e.path), ...n });
+      } else if (e.type === 'error') errors.push({ path: showPath(e.path), ...(e.code !== undefined && { code: e.code }), message: e.message });
     });
-    return { definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, errors, summary };
+    return { definitions: { label: defs.label, sequence: defs.sequence, signatures: defs.signatureCount }, detections, notLookedInto, errors, summary };
   }
 
   install(file: string): Promise<DefinitionsReport> {

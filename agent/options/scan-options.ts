@@ -5,6 +5,13 @@ export const SCAN_OPTIONS: readonly OptionSpec[] = [
   { key: 'scan.exclude', flag: 'exclude', type: 'strings', default: [], help: 'Glob of paths not to scan; without "/" it matches a name at any depth (repeatable)' },
   { key: 'scan.maxFileSize', flag: 'max-filesize', type: 'size', default: 0, help: 'Skip files larger than this (e.g. 100M); 0 = no limit' },
   { key: 'scan.followSymlinks', flag: 'follow-symlinks', type: 'boolean', default: false, help: 'Follow symbolic links inside folders (links named on the command line are always followed)' },
+  { key: 'scan.archives', flag: 'scan-archive', type: 'boolean', default: true, help: 'Look into zip, gzip, bzip2 and tar files (nested) and scan their members' },
+  { key: 'scan.maxScanSize', flag: 'max-scansize', type: 'size', min: 1, default: 100 * 1024 * 1024, help: 'Decompressed bytes scanned in all the members of one file' },
+  { key: 'scan.maxMemberSize', flag: 'max-member-size', type: 'size', min: 1, default: 25 * 1024 * 1024, help: 'A member of an archive bigger than this is not scanned' },
+  { key: 'scan.maxFiles', flag: 'max-files', type: 'number', integer: true, min: 1, default: 10_000, help: 'Members scanned in one file, at every depth' },
+  { key: 'scan.maxRecursion', flag: 'max-recursion', type: 'number', integer: true, min: 1, default: 16, help: 'Archives inside archives looked into' },
+  { key: 'scan.maxScanTime', flag: 'max-scantime', type: 'duration', min: 1, default: 120_000, help: 'Time spent looking into one file\'s archives' },
+  { key: 'scan.alertExceedsMax', flag: 'alert-exceeds-max', type: 'boolean', default: false, help: 'Report a file whose archive went past a limit as a detection (Heuristics.Limits.Exceeded.*)' },
   { key: 'scan.jobs', flag: 'jobs', alias: 'j', type: 'number', default: 0, help: 'Worker threads; 0 = one per core' },
 ];
 

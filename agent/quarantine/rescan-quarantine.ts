@@ -6,6 +6,7 @@ import type { QuarantineItem } from './quarantine-item.js';
 import type { QuarantineStore } from './quarantine-store.js';
 import { restoreMany, type RestoreOptions, type RestoreResult } from './restore-item.js';
 import { transientCode } from './transient-error.js';
+import type { ArchiveSettings } from '../scan/archive-settings.js';
 import { scanPackageSync, type PackageScanner } from './scan-package.js';
 
 export interface RescanOutcome {
@@ -25,6 +26,8 @@ export interface RescanOptions {
    * on every core, without blocking this thread. Absent: scanned here, one at a time.
    */
   readonly scanner?: PackageScanner;
+  /** Look into quarantined archives (as the scan that quarantined them did); the scanner's workers carry their own. */
+  readonly archive?: ArchiveSettings | null;
   readonly exceptions: ExceptionMatcher;
   /** Restore what is no longer detected ("repair and restore files in quarantine silently"). */
   readonly autoRestore: boolean;
@@ -131,7 +134,7 @@ async function scanItems(store: QuarantineStore, items: readonly QuarantineItem[
   }
   for (const [k, item] of items.entries()) {
     try {
-      results[k] = scanPackageSync(engine, store.blobPath(item.id), store.key, item);
+      results[k] = scanPackageSync(engine, store.blobPath(item.id), store.key, item, options.archive ?? null);
     } catch (err) {
       results[k] = err as Error;
     }

@@ -1,7 +1,10 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { scanArchive, type ArchiveNote } from '../../scanner/archive/scan-archive.js';
+import type { ByteSource } from '../../scanner/archive/byte-source.js';
 import type { Engine } from '../../scanner/engine.js';
 import type { Detection } from '../../scanner/types.js';
 import type { FsPath } from '../fs-path.js';
+import type { ArchiveSettings } from './archive-settings.js';
 import { describeSystemError, ScanFileError } from './scan-errors.js';
 
 export interface FileScanOutcome {
@@ -13,6 +16,8 @@ export interface FileScanOutcome {
   readonly detections: readonly Detection[];
   /** Set when the file was left unscanned on purpose (too big), with the reason. */
   readonly skipped?: string;
+  /** What kept part of an archive from being looked into (limits, encrypted members). */
+  readonly notes?: readonly ArchiveNote[];
 }
 
 export interface FileScanOptions {
@@ -20,6 +25,8 @@ export interface FileScanOptions {
   readonly maxFileSize: number;
   /** Refuse to open the last path component if it is a symlink. */
   readonly noFollow: boolean;
+  /** Look into archives with these settings; null or absent = scan the file's bytes only. */
+  readonly archive?: ArchiveSettings | null;
 }
 
 /**
@@ -55,9 +62,11 @@ export function scanFileSync(engine: Engine, path: FsPath, options: FileScanOpti
       total += n;
     }
     const result = session.finish();
-    // A file the engine stopped judging is an error unless it was found anyway: a detection stands.
-    if (result.limitExceeded !== undefined && result.detections.length === 0) throw new ScanFileError(path, 'ELIMIT', result.limitExceeded);
-    return { path, size: total, dev: stat.dev, ino: stat.ino, detections: result.detections };
+    const base = { path, size: total, dev: stat.dev, ino: stat.ino };
+    const found = !options.archive || result.allowListed ? { detections: result.detections } : scanArchiveOf(engine, fd, total, options.archive, result.detections);
+    // A file the engine stopped judging is an error unless it was found anyway (in its bytes or a member).
+    if (result.limitExceeded !== undefined && found.detections.length === 0) throw new ScanFileError(path, 'ELIMIT', result.limitExceeded);
+    return { ...base, ...found };
   } catch (err) {
     if (err instanceof ScanFileError) throw err;
     const { code, reason } = describeSystemError(err);
@@ -65,4 +74,15 @@ export function scanFileSync(engine: Engine, path: FsPath, options: FileScanOpti
   } finally {
     closeSync(fd);
   }
+}
+
+/** Looks into the file as an archive, through the same descriptor; limits become detections when asked. */
+function scanArchiveOf(engine: Engine, fd: number, size: number, settings: ArchiveSettings, own: readonly Detection[]): Pick<FileScanOutcome, 'detections' | 'notes'> {
+  const source: ByteSource = { size, readAt: (into, position) => readSync(fd, into, 0, into.length, position) };
+  const inner = scanArchive(engine, source, { limits: settings.limits, now: () => performance.now() });
+  const alerts: Detection[] = settings.alertExceedsMax
+    ? inner.notes.filter((n) => n.kind === 'limit').map((n) => ({ signature: n.signature, kind: 'heuristic' as const, ...(n.member && { member: n.member }) }))
+    : [];
+  const detections = [...own, ...inner.detections, ...alerts];
+  return inner.notes.length > 0 ? { detections, notes: inner.notes } : { detections };
 }

@@ -3,8 +3,10 @@ import { statSync } from 'node:fs';
 import { compileEngine } from '../../scanner/engine.js';
 import type { SignatureDatabase } from '../../scanner/signature-database.js';
 import type { Detection } from '../../scanner/types.js';
+import type { ArchiveNote } from '../../scanner/archive/scan-archive.js';
 import type { FsPath } from '../fs-path.js';
-import { scanFileSync, type FileScanOutcome } from './file-scan.js';
+import type { ArchiveSettings } from './archive-settings.js';
+import { scanFileSync, type FileScanOptions, type FileScanOutcome } from './file-scan.js';
 import { ScanFileError } from './scan-errors.js';
 import { walkPaths } from './walk.js';
 import { WorkerPool } from './worker-pool.js';
@@ -17,6 +19,8 @@ export interface ScanTreeOptions {
   readonly followSymlinks: boolean;
   readonly exclude: readonly string[];
   readonly maxFileSize: number;
+  /** Look into archives (null = no). */
+  readonly archive: ArchiveSettings | null;
   /** Drops detections that exceptions cover, before they are counted or reported. */
   readonly filterDetections?: (path: FsPath, detections: readonly Detection[]) => readonly Detection[];
 }
@@ -24,7 +28,7 @@ export interface ScanTreeOptions {
 /** Paths as the file system gave them (see fs-path.ts); print them with `showPath`. */
 export type ScanEvent =
   | { readonly type: 'found'; readonly path: FsPath; readonly size: number }
-  | { readonly type: 'scanned'; readonly path: FsPath; readonly size: number; readonly dev: number; readonly ino: number; readonly detections: readonly Detection[] }
+  | { readonly type: 'scanned'; readonly path: FsPath; readonly size: number; readonly dev: number; readonly ino: number; readonly detections: readonly Detection[]; readonly notes: readonly ArchiveNote[] }
   | { readonly type: 'error'; readonly path: FsPath; readonly code: string | undefined; readonly message: string }
   | { readonly type: 'skipped'; readonly path: FsPath; readonly reason: string };
 
@@ -35,6 +39,8 @@ export interface ScanSummary {
   infectedFiles: number;
   errors: number;
   skipped: number;
+  /** Files with a part not looked into (an archive limit, an encrypted or unsupported member). */
+  incomplete: number;
   seconds: number;
 }
 
@@ -58,7 +64,7 @@ function pickJobs(options: ScanTreeOptions): number {
  */
 export async function scanTree(database: SignatureDatabase, options: ScanTreeOptions, onEvent: (e: ScanEvent) => void): Promise<ScanSummary> {
   const started = performance.now();
-  const summary: ScanSummary = { files: 0, bytes: 0, detections: 0, infectedFiles: 0, errors: 0, skipped: 0, seconds: 0 };
+  const summary: ScanSummary = { files: 0, bytes: 0, detections: 0, infectedFiles: 0, errors: 0, skipped: 0, incomplete: 0, seconds: 0 };
   const record = (scanned: FileScanOutcome): void => {
     const outcome = options.filterDetections && scanned.detections.length > 0
       ? { ...scanned, detections: options.filterDetections(scanned.path, scanned.detections) }
@@ -72,13 +78,14 @@ export async function scanTree(database: SignatureDatabase, options: ScanTreeOpt
     summary.bytes += outcome.size;
     summary.detections += outcome.detections.length;
     if (outcome.detections.length > 0) summary.infectedFiles++;
-    onEvent({ type: 'scanned', path: outcome.path, size: outcome.size, dev: outcome.dev, ino: outcome.ino, detections: outcome.detections });
+    if (outcome.notes && outcome.notes.length > 0) summary.incomplete++;
+    onEvent({ type: 'scanned', path: outcome.path, size: outcome.size, dev: outcome.dev, ino: outcome.ino, detections: outcome.detections, notes: outcome.notes ?? [] });
   };
   const recordError = (path: FsPath, code: string | undefined, message: string): void => {
     summary.errors++;
     onEvent({ type: 'error', path, code, message });
   };
-  const fileOptions = { maxFileSize: options.maxFileSize, noFollow: true };
+  const fileOptions = { maxFileSize: options.maxFileSize, noFollow: true, archive: options.archive };
   const jobs = pickJobs(options);
   const pool = jobs > 1 ? new WorkerPool(jobs, database, fileOptions) : null;
   const engine = pool ? null : compileEngine(database);
@@ -110,7 +117,7 @@ export async function scanTree(database: SignatureDatabase, options: ScanTreeOpt
 function scanInline(
   engine: ReturnType<typeof compileEngine>,
   path: FsPath,
-  fileOptions: { maxFileSize: number; noFollow: boolean },
+  fileOptions: FileScanOptions,
   record: (o: FileScanOutcome) => void,
   recordError: (path: FsPath, code: string | undefined, message: string) => void,
 ): void {

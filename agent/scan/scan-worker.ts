@@ -31,7 +31,7 @@ function scanFile(engine: Engine, task: FileTask): WorkerReply {
 function scanPackage(engine: Engine, task: PackageTask): PackageReply {
   try {
     const key = Buffer.from(task.key.buffer, task.key.byteOffset, task.key.byteLength);
-    return { id: task.id, ok: true, detections: scanPackageSync(engine, task.blobPath, key, task.item) };
+    return { id: task.id, ok: true, detections: scanPackageSync(engine, task.blobPath, key, task.item, options.archive ?? null) };
   } catch (err) {
     return { id: task.id, ok: false, word: err instanceof QuarantineError ? err.word : 'internal', message: (err as Error).message };
   }

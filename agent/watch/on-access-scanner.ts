@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { SignatureDatabase } from '../../scanner/signature-database.js';
 import type { Detection } from '../../scanner/types.js';
 import type { EventSink } from '../events/agent-event.js';
+import type { ArchiveSettings } from '../scan/archive-settings.js';
 import type { FileScanOutcome } from '../scan/file-scan.js';
 import { fsPathText, showPath, type FsPath } from '../fs-path.js';
 import { walkPaths } from '../scan/walk.js';
@@ -12,6 +13,8 @@ import type { ScanQueue } from './scan-queue.js';
 export interface OnAccessDeps {
   readonly queue: ScanQueue;
   readonly maxFileSize: number;
+  /** Look into archives with these settings (absent or null: no); a detection inside quarantines the whole file. */
+  readonly archive?: ArchiveSettings | null;
   readonly exclude: readonly string[];
   readonly events: EventSink;
   /** Called for each file with detections (after scanning; exceptions are the handler's job). */
@@ -38,7 +41,7 @@ export class OnAccessScanner {
 
   useDatabase(database: SignatureDatabase): void {
     const old = this.pool;
-    this.pool = new WorkerPool(this.jobs, database, { maxFileSize: this.deps.maxFileSize, noFollow: true });
+    this.pool = new WorkerPool(this.jobs, database, { maxFileSize: this.deps.maxFileSize, noFollow: true, archive: this.deps.archive ?? null });
     void old?.drain();
   }
 

@@ -3,6 +3,7 @@ import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatLocalTime } from '../../agent/text/format-time.js';
 import { AgentProcess, waitUntil } from '../helpers/agent-process.js';
+import { writeZip } from '../helpers/archive-writers.js';
 import { eicarBytes } from '../helpers/eicar.js';
 import { runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -84,6 +85,13 @@ describe('epq agent (real process, folder LiveUpdate source)', () => {
     expect(existsSync(join(protectedDir, 'dropped.com'))).toBe(false);
   });
 
+  it('quarantines a whole zip whose member is EICAR, dropped into the protected folder', async () => {
+    // Anchored at offset 0: only the member matches, never the zip's own bytes.
+    await writeFile(join(protectedDir, 'carrier.zip'), writeZip([{ name: 'docs/e.com', data: eicarBytes() }]));
+    await waitUntil(async () => (await list()).some((i) => i.originalPath === '/home/u/protected/carrier.zip'), 15_000, () => agent.output);
+    expect(existsSync(join(protectedDir, 'carrier.zip'))).toBe(false);
+  });
+
   it('silently restores a false positive when the next set no longer detects it', async () => {
     const cron = 'MAILTO=""\n30 6 * * * u /usr/bin/mail-report /home/u/protected/report.txt\n';
     await mkdir(join(root, 'etc'), { recursive: true });
@@ -99,6 +107,9 @@ describe('epq agent (real process, folder LiveUpdate source)', () => {
     const items = await list();
     expect(items.find((i) => i.originalPath === '/home/u/protected/report.txt')).toMatchObject({ phase: 'restored', state: 'misfired' });
     expect(items.find((i) => i.originalPath === '/home/u/protected/dropped.com')).toMatchObject({ phase: 'complete', definitionsSequence: 2 });
+    // Detected only inside: the rescan looks into the archive too, so it is not restored as a misfire.
+    expect(items.find((i) => i.originalPath === '/home/u/protected/carrier.zip')).toMatchObject({ phase: 'complete', definitionsSequence: 2 });
+    expect(existsSync(join(protectedDir, 'carrier.zip'))).toBe(false);
     const log = await readFile(join(dir, 'state', 'epq.log'), 'utf8');
     expect(log).toMatch(/"name":"restored".*report\.txt/);
     const shown = (JSON.parse((await runCli(['defs', 'show', join(dir, 'defs-2.epqdefs'), '--json'])).stdout) as { manifest: { created: string } }).manifest;

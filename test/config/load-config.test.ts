@@ -48,7 +48,10 @@ describe('loadConfig', () => {
       expect(config.definitions).toEqual({ trustedKeys: [], source: null, pollInterval: 3_600_000, maxAge: 7 * 86_400_000, keep: 3 });
       expect(config.central).toEqual({ url: null, retryInterval: 60_000, statusInterval: 3_600_000, stripUserData: false, caFile: null, token: null });
       expect(config.log).toEqual({ file: join(dir, 'state', 'epq.log'), level: 'info', maxSize: 10 * 1024 * 1024, maxFiles: 5 });
-      expect(config.scan).toEqual({ exclude: [], maxFileSize: 0, followSymlinks: false, jobs: 0 });
+      expect(config.scan).toEqual({
+        exclude: [], maxFileSize: 0, followSymlinks: false, jobs: 0,
+        archives: true, maxScanSize: 100 << 20, maxMemberSize: 25 << 20, maxFiles: 10_000, maxRecursion: 16, maxScanTime: 120_000, alertExceedsMax: false,
+      });
     });
 
     it('follows the real user when EPQ_STATE_DIR is not set', async () => {

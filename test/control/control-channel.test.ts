@@ -4,6 +4,7 @@ import { lstat, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { AgentProcess, waitUntil } from '../helpers/agent-process.js';
+import { writeZip } from '../helpers/archive-writers.js';
 import { eicarBytes } from '../helpers/eicar.js';
 import { REPO_ROOT, runCli } from '../helpers/run-cli.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -116,6 +117,24 @@ describe('the control socket between the CLI and a running agent', () => {
     expect(r.stdout).toContain('stdin: Test.Marker FOUND');
     expect(r.stdout).not.toContain('as the running agent uses them');
     expect(r.code).toBe(1);
+  });
+
+  it('scans through the agent into archives: members and what was not looked into come back, and the archive flags hold', async () => {
+    const file = join(dir, 'bundle.zip');
+    await writeFile(file, writeZip([{ name: 'in/m.txt', data: Buffer.from(`a ${MARKER} b\n`), method: 'deflate' }, { name: 'locked.bin', data: Buffer.from('x'), encrypted: true }]));
+    const text = await runCli(['scan', file, ...ctx]);
+    expect(text.stdout).toContain(`${file}: Test.Marker FOUND (in in/m.txt`);
+    expect(text.stdout).toContain(`${file}: Heuristics.Encrypted.Zip NOT SCANNED (locked.bin)`);
+    expect(text.stdout).toMatch(/as the running agent uses them/);
+    expect(text.stdout).toMatch(/Not looked into: +1/);
+    const json = JSON.parse((await runCli(['scan', '--json', file, ...ctx])).stdout) as { detections: { member?: string }[]; notLookedInto: { member: string; signature: string }[]; summary: { incomplete: number } };
+    expect(json.detections.map((d) => d.member)).toEqual(['in/m.txt']);
+    expect(json.notLookedInto.map((n) => [n.member, n.signature])).toEqual([['locked.bin', 'Heuristics.Encrypted.Zip']]);
+    expect(json.summary.incomplete).toBe(1);
+    const off = await runCli(['scan', '--no-scan-archive', file, ...ctx]);
+    expect(off.stdout).not.toContain('FOUND');
+    expect(off.stdout).toMatch(/as the running agent uses them/);
+    expect(off.code).toBe(0);
   });
 
   it('--defs accepts the store\'s own set file', async () => {
