@@ -110,8 +110,10 @@ export class WatchedFolders {
     const now = new Map<string, Presence>();
     for (const path of this.options.paths) {
       try {
-        const s = statSync(path);
-        now.set(path, s.isDirectory() ? `${s.dev}:${s.ino}` : null);
+        // The birth time too: a folder deleted and made again at once often gets the same inode
+        // number back, and would look unchanged by device and inode alone.
+        const s = statSync(path, { bigint: true });
+        now.set(path, s.isDirectory() ? `${s.dev}:${s.ino}:${s.birthtimeNs}` : null);
       } catch {
         now.set(path, null);
       }
