@@ -1,6 +1,5 @@
-import type { Detection } from '../../scanner/types.js';
 import { QuarantineError } from './quarantine-errors.js';
-import type { StoredSideEffect } from './quarantine-item.js';
+import type { QuarantineItem } from './quarantine-item.js';
 
 /**
  * What a package says about its item (encrypted and authenticated inside it, format version 2):
@@ -8,33 +7,14 @@ import type { StoredSideEffect } from './quarantine-item.js';
  * alone. Size and SHA-256 are not in it: they are known only once the file has been read, and
  * are computed again from the content when a record is rebuilt.
  */
-export interface PackageMetadata {
-  readonly id: string;
-  readonly fileName: string;
-  /** Display form of the original path (system namespace); exact when `originalPathBytes` is absent. */
-  readonly originalPath: string;
-  /** The original path's bytes, base64, when they are not valid UTF-8. */
+export type PackageMetadata = Pick<QuarantineItem,
+  | 'id' | 'fileName' | 'originalPath' | 'dev' | 'ino' | 'mode' | 'uid' | 'gid' | 'atimeMs' | 'mtimeMs'
+  | 'atimeNs' | 'mtimeNs' | 'userName' | 'computer' | 'quarantinedAt' | 'virusName' | 'detections'
+  | 'definitionsSequence' | 'sideEffects'
+> & {
+  /** The original path's bytes, base64, when they are not valid UTF-8 (the record holds them as a Buffer). */
   readonly originalPathBytes?: string;
-  readonly dev: number;
-  readonly ino: number;
-  readonly mode: number;
-  readonly uid: number;
-  readonly gid: number;
-  readonly atimeMs: number;
-  readonly mtimeMs: number;
-  /** Access and modification times to the nanosecond, as decimal text (a package written
-   *  without them gets the microsecond its milliseconds held, as migration 004 does). */
-  readonly atimeNs: string;
-  readonly mtimeNs: string;
-  readonly userName: string;
-  readonly computer: string;
-  readonly quarantinedAt: string;
-  readonly virusName: string;
-  readonly detections: readonly Detection[];
-  readonly definitionsSequence: number;
-  /** The side effects as captured, in package order (file effects carry their `size`). */
-  readonly sideEffects: readonly StoredSideEffect[];
-}
+};
 
 /** Bumped when a field changes meaning; readers refuse a newer one. */
 const METADATA_FORMAT = 1;
