@@ -140,6 +140,9 @@ async function takeCommandLock(stateDir: string, waitMs: number, readOnly: boole
   } catch (err) {
     if (err instanceof AgentLockError && err.holder === 'agent') return { lock: null, agentPid: err.pid };
     if (err instanceof AgentLockError && readOnly) return { lock: null, agentPid: null };
+    // On a full (or read-only) disk the lock file can't be written: the store is opened as it
+    // is, without recovery; reading works, and each write that can't be done fails in words.
+    if (['ENOSPC', 'EROFS', 'EDQUOT'].includes((err as NodeJS.ErrnoException).code ?? '')) return { lock: null, agentPid: null };
     throw err;
   }
 }

@@ -155,8 +155,15 @@ async function createExclusive(file: string, content: string): Promise<boolean> 
   }
   try {
     await handle.writeFile(content);
-  } finally {
+  } catch (err) {
+    // A full disk lets the file be made but not written: an empty lock (or takeover marker)
+    // left behind would make every later command wait for a writer that is gone.
     await handle.close();
+    handle = null;
+    await unlink(file).catch(() => {});
+    throw err;
+  } finally {
+    await handle?.close();
   }
   return true;
 }

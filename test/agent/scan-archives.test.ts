@@ -80,7 +80,10 @@ describe('epq scan of archives (spawned CLI)', () => {
       'pax.tar - Test.Body',
       `pax.tar ${rel}/eicar.com Test.Body`,
     ]);
-    const text = await runCli(['scan', ...ctx, join(tree, 'nested.zip')]);
+    // One line per infected file by default (clamscan's habit): every match and its offset with --allmatch --verbose.
+    const one = await runCli(['scan', ...ctx, join(tree, 'nested.zip')]);
+    expect(one.stdout.split('\n').filter((l) => l.includes('FOUND'))).toEqual([`${join(tree, 'nested.zip')}: Test.Body FOUND (in in/pkg.tgz//gzip-data//e.com)`]);
+    const text = await runCli(['scan', '--allmatch', '--verbose', ...ctx, join(tree, 'nested.zip')]);
     expect(text.stdout.split('\n').filter((l) => l.includes('FOUND'))).toEqual([
       `${join(tree, 'nested.zip')}: Test.Body FOUND (in in/pkg.tgz//gzip-data, offset 540)`,
       `${join(tree, 'nested.zip')}: Test.Body FOUND (in in/pkg.tgz//gzip-data//e.com, offset 28)`,
@@ -91,7 +94,7 @@ describe('epq scan of archives (spawned CLI)', () => {
     const tree = join(dir, 'limits');
     await mkdir(tree);
     await writeFile(join(tree, 'big.zip'), writeZip([{ name: 'big.bin', data: Buffer.alloc(3 << 20), method: 'deflate' }, { name: 'e.com', data: eicar }]));
-    const plain = await runCli(['scan', ...ctx, '--max-member-size', '1M', tree]);
+    const plain = await runCli(['scan', '--verbose', ...ctx, '--max-member-size', '1M', tree]);
     expect(plain.stdout).toContain(`${join(tree, 'big.zip')}: Heuristics.Limits.Exceeded.MaxFileSize NOT SCANNED (big.bin)`);
     expect(plain.stdout).toMatch(/Not looked into: +1/);
     // e.com is stored: its bytes match in the zip itself and in the member.
