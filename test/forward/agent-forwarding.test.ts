@@ -22,7 +22,7 @@ describe('epq agent forwarding to epq central', () => {
   let ctx: string[];
 
   const samples = async (): Promise<{ id: string; state: string; fileName: string }[]> => (await rawRequest(`${central.url}/samples`, 'GET', {})).json.samples;
-  const status = async (): Promise<{ forwardBacklog: number | null }> => JSON.parse((await runCli(['status', '--json', ...ctx])).stdout);
+  const status = async (): Promise<{ forwarding: { backlog: number | null } }> => JSON.parse((await runCli(['status', '--json', ...ctx])).stdout);
   const items = async (): Promise<{ id: string; fileName: string; status: string; state: string }[]> => JSON.parse((await runCli(['quarantine', 'list', '--json', ...ctx])).stdout);
 
   beforeAll(async () => {
@@ -56,21 +56,21 @@ describe('epq agent forwarding to epq central', () => {
     expect((await samples())[0]).toMatchObject({ fileName: 'first.com', state: 'infected' });
     await agent.waitFor('sample forwarded');
     await waitUntil(async () => (await items())[0]?.status === 'Unneeded', 10_000, async () => JSON.stringify(await items()));
-    expect((await status()).forwardBacklog).toBe(0);
+    expect((await status()).forwarding.backlog).toBe(0);
   });
 
   it('keeps a backlog while the server is down (shown by epq status) and drains it when it is back', async () => {
     await central.stop();
     await writeFile(join(protectedDir, 'second.com'), eicarBytes());
     await writeFile(join(protectedDir, 'third.com'), eicarBytes());
-    await waitUntil(async () => (await status()).forwardBacklog === 2, 20_000, () => agent.output);
+    await waitUntil(async () => (await status()).forwarding.backlog === 2, 20_000, () => agent.output);
     const shown = await runCli(['status', ...ctx]);
     expect(shown.stdout).toMatch(/Waiting to forward: 2/);
     await agent.waitFor('unable to connect', 20_000);
     central = await CentralProcess.start(join(dir, 'central'), [], port);
     await waitUntil(async () => (await samples()).length === 3, 20_000, () => agent.output);
     await agent.waitFor('connection restored');
-    expect((await status()).forwardBacklog).toBe(0);
+    expect((await status()).forwarding.backlog).toBe(0);
     expect((await samples()).map((s) => s.fileName).sort()).toEqual(['first.com', 'second.com', 'third.com']);
   });
 });
