@@ -120,7 +120,7 @@ describe('forwarder requests are bounded', () => {
     const f = fx.forwarder(server.url);
     f.start();
     const reason = await firstFailure(item.id);
-    expect(reason).toBe('HTTP 503: \\x1b]0;owned\\x07\\x1b[2Jbusy\\n2026 forged line\\x9b31m');
+    expect(reason).toBe('HTTP 503: \\x1b]0;owned\\x07\\x1b[2Jbusy\\n2026 forged line\\u009b31m');
     await fx.drained(f);
   });
 

@@ -103,21 +103,21 @@ describe('epq tray at 80x24 and 200x50 (tmux)', () => {
 
   it('a batch action reports its count (one batch through the endpoint: counted when done)', async () => {
     const config = await loadCommandConfig({ 'state-dir': state, root, config: env.EPQ_CONFIG });
+    // The ids are read first: the store is then closed, so the endpoint can take the lock.
     const ctx = await openQuarantine(config, { kind: 'command' });
+    // The 247-byte name is left out: its export name (NAME.ID.quarantined) passes 255 bytes, a
+    // defect of exportItem reported separately (ENAMETOOLONG).
+    const ids = ctx.store.records.held().filter((i) => !i.fileName.startsWith('漢')).map((i) => i.id);
+    ctx.close();
     const endpoint = await connectEndpoint(config);
     try {
-      // The 247-byte name is left out: its export name (NAME.ID.quarantined) passes 255 bytes, a
-      // defect of exportItem reported separately (ENAMETOOLONG).
-      const ids = ctx.store.records.held().filter((i) => !i.fileName.startsWith('漢')).map((i) => i.id);
       const seen: string[] = [];
       const out = join(dir, 'exported');
       await mkdir(out);
-      ctx.close();
       const message = await runTrayAction(endpoint, { kind: 'export', ids, dir: out }, (done, total) => seen.push(`${done}/${total}`));
       expect(message).toEqual({ text: expect.stringMatching(/^Exported 6 file\(s\)/) as unknown, error: false });
       expect(seen).toEqual([`${ids.length}/${ids.length}`]);
     } finally {
-      ctx.close();
       endpoint.close();
     }
   });
