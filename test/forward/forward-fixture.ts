@@ -41,6 +41,7 @@ export async function makeForwardFixture() {
       return (await store.quarantine({ path: `/home/u/${name}`, detections: DETECTION, definitionsSequence: 1 })).item;
     },
     forwarder(url: string, options: Partial<ForwarderOptions> = {}): Forwarder {
+      keepErrorHistory(store);
       const f = new Forwarder(store, {
         url, token: null, caFile: null, stripUserData: false, retryInterval: 400, statusInterval: 3_600_000, address: '10.0.0.5',
         baseDelayMs: 50, idleTimeoutMs: 5000, ...options,
@@ -50,6 +51,15 @@ export async function makeForwardFixture() {
     },
     outbox(): Outbox {
       return new Outbox(store.db);
+    },
+    /**
+     * Every failure reason the outbox recorded for `id`, oldest first. A retry that succeeds
+     * clears `last_error` within milliseconds, so a test that polls the row can miss the failure;
+     * a trigger in the real database keeps each one as it is written.
+     */
+    errorsOf(id: string): string[] {
+      keepErrorHistory(store);
+      return (store.db.prepare('SELECT error FROM test_forward_errors WHERE item_id = @id ORDER BY rowid').all({ id }) as { error: string }[]).map((r) => r.error);
     },
     /** Waits until nothing is pending or in flight. */
     async drained(f: Forwarder, ms = 20_000): Promise<void> {
@@ -71,3 +81,10 @@ export async function makeForwardFixture() {
 }
 
 export type ForwardFixture = Awaited<ReturnType<typeof makeForwardFixture>>;
+
+/** A table and trigger (test only) that keep each failure reason the outbox records. */
+function keepErrorHistory(store: QuarantineStore): void {
+  store.db.exec(`CREATE TABLE IF NOT EXISTS test_forward_errors (item_id TEXT NOT NULL, error TEXT NOT NULL);
+    CREATE TRIGGER IF NOT EXISTS test_keep_forward_errors AFTER UPDATE OF last_error ON forward_outbox
+    WHEN NEW.last_error IS NOT NULL BEGIN INSERT INTO test_forward_errors (item_id, error) VALUES (NEW.item_id, NEW.last_error); END;`);
+}
