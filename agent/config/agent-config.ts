@@ -1,3 +1,4 @@
+import type { ArchiveOptionValues } from '../scan/archive-settings.js';
 import type { LogLevel } from '../options/agent-options.js';
 
 /**
@@ -10,17 +11,11 @@ export interface AgentConfig {
   readonly configFile: string | null;
   readonly stateDir: string;
   readonly root: string;
-  readonly scan: {
+  /** The archive limits are the fields `pickArchiveSettings` reads, so one type names them. */
+  readonly scan: ArchiveOptionValues & {
     readonly exclude: readonly string[];
     readonly maxFileSize: number;
     readonly followSymlinks: boolean;
-    readonly archives: boolean;
-    readonly maxScanSize: number;
-    readonly maxMemberSize: number;
-    readonly maxFiles: number;
-    readonly maxRecursion: number;
-    readonly maxScanTime: number;
-    readonly alertExceedsMax: boolean;
     readonly jobs: number;
   };
   readonly watch: {
