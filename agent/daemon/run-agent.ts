@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { loadConfig, type AgentConfig } from '../config/index.js';
 import type { AgentEvent, EventSink } from '../events/agent-event.js';
 import type { Forwarder } from '../forward/forwarder.js';
@@ -11,8 +10,6 @@ import { startControlServer, type ControlServer } from '../control/control-serve
 import { countForwardBacklog } from '../forward/outbox.js';
 import { purgeQuarantine } from '../quarantine/purge.js';
 import type { RestoreResult } from '../quarantine/restore-item.js';
-import { rescanQuarantine } from '../quarantine/rescan-quarantine.js';
-import { WorkerPool } from '../scan/worker-pool.js';
 import { acquireAgentLock, ensureStateDir, prepareWatchPaths, type AgentLock } from '../runtime/index.js';
 import type { DefinitionsChange } from '../updates/active-definitions.js';
 import { followStore, openUpdateContext, type StoreFollower, type UpdateContext } from '../updates/update-context.js';
@@ -27,6 +24,7 @@ import { pickArchiveSettings } from '../scan/archive-settings.js';
 import { queueChangedSince } from './catch-up-scan.js';
 import { DetectionBatcher } from './detection-batcher.js';
 import { createDetectionHandler } from './detection-handler.js';
+import { QuarantineRescans } from './quarantine-rescans.js';
 import { savePendingScans, takePendingScans } from './pending-scans.js';
 
 /**
@@ -37,8 +35,6 @@ const BURST_REPORTS = 1000;
 const BURST_WINDOW_MS = 2_000;
 const BURST_QUIET_MS = 1_500;
 
-/** Quarantines holding less than this are rescanned on the agent's thread (worker start-up costs more). */
-const RESCAN_POOL_BYTES = 16 * 1024 * 1024;
 
 /**
  * Detections per quarantine batch (one batch at a time): big enough to share fsync rounds in a
@@ -50,9 +46,6 @@ const RETRY_MAX_MS = 5_000;
 
 /** How often the protected folders are checked for having been deleted and re-created. */
 const PRESENCE_EVERY_MS = 1_000;
-
-/** Wait before a failed quarantine rescan is tried again. */
-const RESCAN_RETRY_MS = 30_000;
 
 const PURGE_EVERY_MS = 3_600_000;
 const STATUS_EVERY_MS = 2_000;
@@ -80,7 +73,7 @@ export class Agent {
   /** Detections deferred by a stop: scanned again at the next start. */
   private readonly deferred: FsPath[] = [];
   private timers: NodeJS.Timeout[] = [];
-  private rescans: Promise<void> = Promise.resolve();
+  private readonly rescans: QuarantineRescans;
   private lastCheck: CheckResult | null = null;
   private quarantined = 0;
   private stopping = false;
@@ -94,6 +87,15 @@ export class Agent {
       this.logger?.sink(e);
       this.extraSink?.(e);
     };
+    this.rescans = new QuarantineRescans({
+      quarantine: () => this.quarantine,
+      config: () => this.config,
+      events: this.events,
+      aroundRestore: (restore) => this.aroundRestore(restore),
+      activeSequence: () => this.updates?.definitions.current().sequence ?? null,
+      stopping: () => this.stopping,
+      afterRescan: () => this.publishStatus(),
+    });
   }
 
   /**
@@ -269,59 +271,12 @@ export class Agent {
   /** New definitions: scan with them from now on, then rescan the quarantine (one rescan at a time). */
   private onDefinitionsChange(change: DefinitionsChange): Promise<void> {
     this.scanner?.useDatabase(change.current.database);
-    return this.queueRescan(change);
-  }
-
-  /**
-   * A rescan that fails (a worker that can't start for want of descriptors, a database error)
-   * must not stop the agent or leave false positives held: it is logged and tried again later,
-   * while the set it was for is still the active one.
-   */
-  private queueRescan(change: DefinitionsChange): Promise<void> {
-    const next = this.rescans.then(() => this.rescanQuarantine(change)).catch((err: unknown) => {
-      this.events({ name: 'sample processing error', severity: 'error', message: `the quarantine rescan with sequence ${change.current.sequence} failed (${(err as Error).message}); trying again in ${RESCAN_RETRY_MS / 1000} s`, data: { sequence: change.current.sequence } });
-      if (this.stopping) return;
-      const retry = setTimeout(() => {
-        if (!this.stopping && this.updates?.definitions.current().sequence === change.current.sequence) void this.queueRescan(change);
-      }, RESCAN_RETRY_MS);
-      this.timers.push(retry);
-    });
-    this.rescans = next;
-    return next;
-  }
-
-  private async rescanQuarantine(change: DefinitionsChange): Promise<void> {
-    const q = this.quarantine;
-    if (!q) return;
-    // A pool of its own, loaded with exactly this set: the on-access pool may move on to a newer
-    // one mid-rescan. A few small items are scanned here rather than paying for the threads.
-    const pool = q.store.records.totals().bytes >= RESCAN_POOL_BYTES
-      ? new WorkerPool(availableParallelism(), change.current.database, { maxFileSize: this.config.scan.maxFileSize, noFollow: true, archive: pickArchiveSettings(this.config.scan) })
-      : undefined;
-    let outcomes: Awaited<ReturnType<typeof rescanQuarantine>>;
-    try {
-      outcomes = await rescanQuarantine(q.store, {
-        aroundRestore: this.aroundRestore,
-        engine: change.current.engine,
-        sequence: change.current.sequence,
-        exceptions: q.exceptions.matcher(),
-        autoRestore: this.config.quarantine.autoRestore,
-        archive: pickArchiveSettings(this.config.scan),
-        ...(pool && { scanner: pool }),
-      });
-    } finally {
-      await pool?.close();
-    }
-    const restored = outcomes.filter((o) => o.result === 'restored').length;
-    this.events({ name: 'quarantine rescanned', severity: 'info', message: `quarantine rescanned with sequence ${change.current.sequence}: ${outcomes.length} item(s), ${restored} restored`, data: { sequence: change.current.sequence, rescanned: outcomes.length, restored } });
-    await this.publishStatus();
+    return this.rescans.queue(change);
   }
 
   /** Rescan after an exception was added from the CLI (the agent learns of it at its next rescan). */
-  async applyExceptions(): Promise<void> {
-    const q = this.quarantine;
-    if (!q) return;
-    await rescanQuarantine(q.store, { exceptions: q.exceptions.matcher(), autoRestore: this.config.quarantine.autoRestore, aroundRestore: this.aroundRestore, archive: pickArchiveSettings(this.config.scan) });
+  applyExceptions(): Promise<void> {
+    return this.rescans.applyExceptions();
   }
 
   private async purge(): Promise<void> {
@@ -391,7 +346,7 @@ export class Agent {
     const batching = this.batcher?.stop();
     await this.scanner?.stop();
     await batching;
-    await this.rescans;
+    await this.rescans.stop();
     await this.forwarder?.stop();
     // A path in bytes (name not valid UTF-8) is not saved: the catch-up walk at the next start
     // finds it by its ctime, by bytes.
